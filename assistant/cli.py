@@ -1,0 +1,195 @@
+"""The command line: `learning-together [--db PATH] COMMAND ...`; with no command, the terminal app.
+
+Every error is one sentence on stderr and a non-zero exit; nothing stored is changed by a failed command.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.safe_text import visible
+from assistant.store import StoreError, open_store
+from assistant.structure import DEFAULT_STRUCTURE, StructureError, load_structure
+
+
+class _Group(click.Group):
+    """Turns the product's own errors into one clean sentence and exit status 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except (StoreError, StructureError) as error:
+            click.echo(f"Error: {visible(str(error))}", err=True)
+            ctx.exit(1)
+        except PermissionError as error:
+            click.echo(f"Error: permission denied for {visible(str(error.filename))}.", err=True)
+            ctx.exit(1)
+        except OSError as error:
+            name = visible(str(error.filename)) if error.filename else "a file"
+            click.echo(f"Error: {name}: {error.strerror or error}.", err=True)
+            ctx.exit(1)
+
+
+def _store(ctx: click.Context, *, exclusive: bool = False):
+    return open_store(ctx.obj["db"], exclusive=exclusive)
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db", type=click.Path(dir_okay=True, path_type=Path), default=None,
+              help="Database file (default: LEARNING_TOGETHER_DB, else the user data directory).")
+@click.version_option(package_name="learning-together", prog_name="learning-together")
+@click.pass_context
+def main(ctx: click.Context, db: Path | None) -> None:
+    """The Learning Together conversation assistant. With no command, opens the terminal app."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+    if ctx.invoked_subcommand is None:
+        from assistant.tui.app import run_app
+
+        sys.exit(run_app(db))
+
+
+# ------------------------------------------------------------------ structure
+@main.group()
+def structure() -> None:
+    """Check, describe and print conversation structures and rehearsal scenarios."""
+
+
+@structure.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def structure_check(files: tuple[Path, ...]) -> None:
+    """Validate structure or scenario files: exit 0 when all are valid, else 1 with located errors."""
+    from assistant.structure import check_file
+
+    failed = False
+    for path in files:
+        try:
+            loaded = check_file(path)
+            click.echo(f"{visible(str(path))}: valid {loaded.kind} '{loaded.id}' version {loaded.version}")
+        except StructureError as error:
+            failed = True
+            click.echo(visible(str(error)), err=True)
+    sys.exit(1 if failed else 0)
+
+
+@structure.command("schema")
+def structure_schema() -> None:
+    """Print the JSON Schema for structure files."""
+    from assistant.structure import structure_json_schema
+
+    click.echo(json.dumps(structure_json_schema(), indent=2))
+
+
+@structure.command("show")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["md"]), default="md", show_default=True)
+def structure_show(file: Path | None, fmt: str) -> None:
+    """Print the structure as a guide to read or hand out (Markdown)."""
+    from assistant.exports.guide import structure_guide
+
+    click.echo(structure_guide(load_structure(file or DEFAULT_STRUCTURE)), nl=False)
+
+
+# ------------------------------------------------------------------ cases
+@main.group()
+def case() -> None:
+    """Add and list cases."""
+
+
+@case.command("add")
+@click.option("--ref", "reference", required=True, help="The case reference, e.g. CSPR-2026-04.")
+@click.option("--label", required=True, help="A pseudonymous label, e.g. \"Family A\".")
+@click.pass_context
+def case_add(ctx: click.Context, reference: str, label: str) -> None:
+    """Add a case."""
+    from assistant.cases import add_case
+
+    store = _store(ctx)
+    add_case(store, reference, label, actor="cli")
+    click.echo(f"Added case {visible(reference)}.")
+
+
+@case.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def case_list(ctx: click.Context, as_json: bool) -> None:
+    """List cases with their conversation counts."""
+    from assistant.cases import list_cases
+
+    cases = list_cases(_store(ctx))
+    if as_json:
+        click.echo(json.dumps(cases, indent=2, ensure_ascii=False))
+        return
+    if not cases:
+        click.echo("No cases yet. Add one with: learning-together case add --ref REF --label LABEL")
+        return
+    for row in cases:
+        click.echo(
+            f"{visible(row['reference']):<16} {visible(row['label']):<32} "
+            f"{row['conversations']} conversation(s), {row['in_progress']} in progress, "
+            f"{row['chronology_entries']} chronology entries"
+        )
+
+
+# ------------------------------------------------------------------ chronology
+@main.group()
+def chronology() -> None:
+    """The case chronology (shown only after the practitioner's own account)."""
+
+
+@chronology.command("import")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_context
+def chronology_import(ctx: click.Context, reference: str, file: Path) -> None:
+    """Import a CSV with columns date, agency, summary, source: all rows or none."""
+    from assistant.cases import import_chronology
+
+    count = import_chronology(_store(ctx), reference, file, actor="cli")
+    click.echo(f"Imported {count} chronology entries into {visible(reference)}.")
+
+
+# ------------------------------------------------------------------ demo
+@main.command()
+@click.option("--cases", default=3, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--conversations", default=4, show_default=True, type=click.IntRange(1, 100))
+@click.option("--notes", default=40, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.pass_context
+def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: int) -> None:
+    """Add synthetic, clearly marked demonstration cases (fictional; references start DEMO-)."""
+    from assistant.demo import generate_demo
+
+    totals = generate_demo(_store(ctx), load_structure(), cases=cases, conversations=conversations,
+                           notes=notes, seed=seed)
+    click.echo(
+        f"Added {totals['cases']} synthetic case(s), {totals['conversations']} conversations, "
+        f"{totals['notes']} notes."
+    )
+
+
+# ------------------------------------------------------------------ audit
+@main.group()
+def audit() -> None:
+    """The append-only, hash-chained audit trail."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Exit 0 when the audit trail is sound, 1 naming the first changed event."""
+    from assistant.store import verify_audit
+
+    count, problem = verify_audit(_store(ctx))
+    if problem:
+        click.echo(f"Error: the audit trail is broken: {problem}.", err=True)
+        sys.exit(1)
+    click.echo(f"The audit trail is sound: {count} events checked.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,283 @@
+"""The database schema, as small named migrations (sqlite-utils' built-in `Migrations`).
+
+The table and column names are an interface: lead reviewers open the database in Datasette or with
+SQL. Add a new migration rather than changing an old one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+# "LTCA": tells this application's databases apart from every other SQLite file.
+APPLICATION_ID = 0x4C544341
+
+migrations = Migrations("learning-together")
+
+APPEND_ONLY_TRIGGERS = """
+CREATE TRIGGER IF NOT EXISTS events_refuse_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_refuse_replace BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE cases (
+            id TEXT PRIMARY KEY,
+            reference TEXT NOT NULL UNIQUE,
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            source TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases(id),
+            practitioner_role TEXT NOT NULL,
+            agency TEXT NOT NULL DEFAULT '',
+            lead_interviewer TEXT NOT NULL DEFAULT '',
+            second_interviewer TEXT NOT NULL DEFAULT '',
+            mode TEXT NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'rehearsal')),
+            scenario_id TEXT,
+            structure_id TEXT NOT NULL,
+            structure_version TEXT NOT NULL,
+            structure_hash TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'in_progress'
+                CHECK (status IN ('in_progress', 'ended', 'sent_for_checking', 'checked')),
+            records_seen_before INTEGER NOT NULL DEFAULT 0,
+            recording_consent TEXT NOT NULL DEFAULT 'not_recorded'
+                CHECK (recording_consent IN ('yes', 'no', 'not_recorded')),
+            gate_opened_at TEXT,
+            gate_reason TEXT,
+            position_section TEXT,
+            position_episode TEXT,
+            position_prompt INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            ended_at TEXT,
+            source TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE episodes (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            title TEXT NOT NULL,
+            approximate_time TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            source TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE notes (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            section_id TEXT NOT NULL,
+            prompt_id TEXT,
+            episode_id TEXT REFERENCES episodes(id),
+            author_role TEXT NOT NULL CHECK (author_role IN ('lead', 'second')),
+            body TEXT NOT NULL,
+            checksum TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT,
+            source TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE note_versions (
+            id TEXT PRIMARY KEY,
+            note_id TEXT NOT NULL REFERENCES notes(id),
+            body TEXT NOT NULL,
+            checksum TEXT NOT NULL,
+            replaced_at TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE note_tags (
+            note_id TEXT NOT NULL REFERENCES notes(id),
+            tag_id TEXT NOT NULL,
+            PRIMARY KEY (note_id, tag_id)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE drafts (
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            slot TEXT NOT NULL,
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, slot)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE prompt_marks (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            section_id TEXT NOT NULL,
+            prompt_id TEXT NOT NULL,
+            episode_id TEXT,
+            mark TEXT NOT NULL CHECK (mark IN ('asked', 'skipped', 'declined', 'later')),
+            marked_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE section_visits (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            section_id TEXT NOT NULL,
+            episode_id TEXT,
+            entered_at TEXT NOT NULL,
+            left_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE chronology (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases(id),
+            position INTEGER NOT NULL,
+            date TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            source_ref TEXT NOT NULL DEFAULT '',
+            imported_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE questions (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            section_id TEXT NOT NULL,
+            episode_id TEXT,
+            question TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            kinds TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            facts TEXT NOT NULL DEFAULT '[]',
+            asked_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            device TEXT NOT NULL,
+            device_seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            utc_offset TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )"""
+    )
+    db.executescript(APPEND_ONLY_TRIGGERS)
+    for table, columns in {
+        "conversations": ["case_id"],
+        "episodes": ["conversation_id"],
+        "notes": ["conversation_id", "episode_id"],
+        "note_tags": ["tag_id"],
+        "prompt_marks": ["conversation_id"],
+        "section_visits": ["conversation_id"],
+        "chronology": ["case_id"],
+        "note_versions": ["note_id"],
+        "questions": ["conversation_id"],
+    }.items():
+        for column in columns:
+            db[table].create_index([column], if_not_exists=True)
+    db["notes"].create_index(["conversation_id", "section_id", "episode_id"], if_not_exists=True)
+    db["notes"].enable_fts(["body"], create_triggers=True, tokenize="porter")
+
+
+@migrations()
+def m002_review(db: Database) -> None:
+    """Lead-review tables: case-level episodes, findings, comments, review states, merge conflicts."""
+    db.execute(
+        """CREATE TABLE case_episodes (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases(id),
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            typology TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE case_episode_links (
+            case_episode_id TEXT NOT NULL REFERENCES case_episodes(id),
+            episode_id TEXT NOT NULL REFERENCES episodes(id),
+            PRIMARY KEY (case_episode_id, episode_id)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE findings (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases(id),
+            typology_tag TEXT NOT NULL,
+            statement TEXT NOT NULL,
+            in_this_case TEXT NOT NULL DEFAULT '',
+            systemic_evidence TEXT NOT NULL DEFAULT '',
+            why_it_matters TEXT NOT NULL DEFAULT '',
+            questions TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE finding_links (
+            finding_id TEXT NOT NULL REFERENCES findings(id),
+            target_kind TEXT NOT NULL CHECK (target_kind IN ('case_episode', 'note')),
+            target_id TEXT NOT NULL,
+            PRIMARY KEY (finding_id, target_kind, target_id)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE comments (
+            id TEXT PRIMARY KEY,
+            target_kind TEXT NOT NULL CHECK (target_kind IN ('note', 'conversation')),
+            target_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            resolved INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE conversation_reviews (
+            conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+            state TEXT NOT NULL CHECK (state IN ('not_started', 'reading', 'reviewed')),
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE merge_conflicts (
+            id TEXT PRIMARY KEY,
+            source_path TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            incoming TEXT NOT NULL,
+            found_at TEXT NOT NULL
+        )"""
+    )
+    db["case_episodes"].create_index(["case_id"], if_not_exists=True)
+    db["findings"].create_index(["case_id"], if_not_exists=True)
+    db["comments"].create_index(["target_id"], if_not_exists=True)
+    db["case_episode_links"].create_index(["episode_id"], if_not_exists=True)
+
+
+SCHEMA_VERSION = 2
