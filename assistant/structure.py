@@ -99,6 +99,15 @@ class Codebook(_Frozen):
         return self
 
 
+class CoachSuggestions(_Frozen):
+    """What the coach suggests instead, by kind of question."""
+
+    hindsight: Text
+    leading: Text
+    multiple: Text
+    closed: Text
+
+
 class CoachWords(_Frozen):
     """Word lists for the question coach; matching is whole-word and case-insensitive."""
 
@@ -107,6 +116,7 @@ class CoachWords(_Frozen):
     closed_starters: tuple[Text, ...] = Field(min_length=1)
     open_starters: tuple[Text, ...] = Field(min_length=1)
     rewordings: tuple[Text, ...] = Field(min_length=1)
+    suggestions: "CoachSuggestions"
 
 
 class Structure(_Frozen):

@@ -1,0 +1,100 @@
+"""The terminal application: opens the store once and hands it to every screen."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from assistant.safe_text import safe, visible
+from assistant.store import Store, StoreError, open_store
+from assistant.structure import Structure, StructureError, load_structure
+
+
+class LearningTogetherApp(App):
+    """The Learning Together conversation assistant."""
+
+    TITLE = "Learning Together"
+    SUB_TITLE = "conversation assistant"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, store: Store, structure: Structure, *, clock: bool = True) -> None:
+        super().__init__()
+        self.store = store
+        self.structure = structure
+        # Snapshot tests turn the clock off so screens are the same on every run.
+        self.clock = clock
+
+    def on_mount(self) -> None:
+        from assistant.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        try:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(signum, self._save_and_exit)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # no signal support here (a non-main thread in tests): quitting still saves drafts
+
+    def _save_and_exit(self) -> None:
+        """Terminal closed or asked to stop: keep every unsaved draft, then leave."""
+        self.save_all_drafts()
+        self.exit(return_code=0)
+
+    def save_all_drafts(self) -> None:
+        for screen in self.screen_stack:
+            saver = getattr(screen, "save_draft_now", None)
+            if saver:
+                try:
+                    saver()
+                except StoreError:
+                    pass
+
+    async def action_quit(self) -> None:
+        self.save_all_drafts()
+        for screen in self.screen_stack:
+            leaving = getattr(screen, "leave_conversation", None)
+            if leaving:
+                try:
+                    leaving()
+                except StoreError:
+                    pass
+        self.exit()
+
+    def action_help(self) -> None:
+        from assistant.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        """A toast with untrusted parts made safe."""
+        self.notify(visible(message), severity="error" if error else "information", markup=False)
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+
+def run_app(db: Path | None = None, structure_path: Path | None = None) -> int:
+    """Open the database (refusing anything unsafe) and run the app; returns the exit status."""
+    try:
+        structure = load_structure(structure_path) if structure_path else load_structure()
+        store = open_store(db, exclusive=True)
+    except (StoreError, StructureError) as error:
+        print(f"Error: {visible(str(error))}", file=sys.stderr)
+        return 1
+    app = LearningTogetherApp(store, structure)
+    app.run()
+    return app.return_code or 0
+
+
+__all__ = ["LearningTogetherApp", "run_app", "safe"]

@@ -1,0 +1,293 @@
+"""Small modal dialogs used by the conversation screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from assistant.safe_text import safe
+from assistant.store import StoreError
+from assistant.structure import Structure
+from assistant.tui.widgets.checklist import CheckList
+from assistant.tui.widgets.safe_inputs import SafeInput
+
+
+class TagPicker(ModalScreen[list[str] | None]):
+    """The whole codebook, searchable; Space ticks, Enter applies."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="tags.cancel"),
+        Binding("ctrl+s", "apply", "Apply", id="tags.apply", priority=True),
+    ]
+
+    def __init__(self, structure: Structure, selected: list[str], title: str = "Tags",
+                 only_group: str | None = None) -> None:
+        super().__init__()
+        self.structure = structure
+        self.selected = list(selected)
+        self.title_text = title
+        self.only_group = only_group
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(Text("Type to filter · Tab to the list · Space to tick · Enter to apply · Esc to cancel"),
+                         classes="hint")
+            yield SafeInput(placeholder="Filter tags", id="tag-filter")
+            yield CheckList(id="tag-list", ticked=set(self.selected))
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#tag-filter").focus()
+
+    def _fill(self, text: str) -> None:
+        needle = text.lower().strip()
+        items = []
+        for tag in self.structure.codebook.tags:
+            if self.only_group and tag.group != self.only_group:
+                continue
+            label = f"{self.structure.group_by_id[tag.group].label} › {tag.label}"
+            if needle and needle not in label.lower() and needle not in tag.description.lower():
+                continue
+            items.append((Text(label), tag.id))
+        self.query_one("#tag-list", CheckList).set_items(items)
+
+    @on(SafeInput.Changed, "#tag-filter")
+    def _filter(self, event: SafeInput.Changed) -> None:
+        self._fill(event.value)
+
+    @on(SafeInput.Submitted, "#tag-filter")
+    def _submitted(self) -> None:
+        listing = self.query_one("#tag-list", CheckList)
+        if len(listing.values) == 1 and not listing.ticked:
+            listing.ticked.add(listing.values[0])
+        self.action_apply()
+
+    @on(OptionList.OptionSelected, "#tag-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        listing = self.query_one("#tag-list", CheckList)
+        if not listing.ticked and listing.highlighted is not None:
+            listing.ticked.add(listing.values[listing.highlighted])
+        self.action_apply()
+
+    def action_apply(self) -> None:
+        ticked = self.query_one("#tag-list", CheckList).ticked
+        order = [t.id for t in self.structure.codebook.tags]
+        self.dismiss(sorted(ticked, key=order.index))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Choice(ModalScreen[Any]):
+    """Pick one of a list of options (Enter), or Esc to cancel."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+
+    def __init__(self, title: str, options: list[tuple[Text | str, Any]], hint: str = "",
+                 highlighted: int = 0) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options
+        self.hint = hint
+        self.highlighted = highlighted
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"))
+            if self.hint:
+                yield Static(Text(self.hint), classes="hint")
+            yield OptionList(
+                *[Option(label if isinstance(label, Text) else Text(label), id=str(i))
+                  for i, (label, _) in enumerate(self.options)],
+                id="choices",
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one("#choices", OptionList)
+        options.highlighted = min(self.highlighted, max(0, len(self.options) - 1))
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#choices")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.options[int(event.option.id)][1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(ModalScreen[dict[str, str] | None]):
+    """One or more single-line fields, e.g. a key moment's name and time, or a reason."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str]], explanation: str = "",
+                 confirm: str = "Save") -> None:
+        """fields: (name, label, initial value)."""
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.explanation = explanation
+        self.confirm = confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"))
+            if self.explanation:
+                yield Static(safe(self.explanation), classes="hint")
+            for name, label, value in self.fields:
+                yield Label(label)
+                yield SafeInput(value=value, id=f"field-{name}")
+            yield Static("", id="prompt-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button(self.confirm, variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(SafeInput).focus()
+
+    @on(SafeInput.Submitted)
+    def _next_or_submit(self, event: SafeInput.Submitted) -> None:
+        inputs = list(self.query(SafeInput))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self._ok()
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        values = {name: self.query_one(f"#field-{name}", SafeInput).value for name, _, _ in self.fields}
+        first = self.fields[0][0]
+        if not values[first].strip():
+            self.query_one("#prompt-error", Static).update(Text(f"{self.fields[0][1]} is needed."))
+            return
+        self.dismiss(values)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChronologyScreen(ModalScreen[None]):
+    """The case chronology, shown only once the gate is open."""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="chronology.close")]
+
+    def __init__(self, entries: list[dict[str, Any]], title: str) -> None:
+        super().__init__()
+        self.entries = entries
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static(safe(self.title_text, "bold"))
+            if not self.entries:
+                yield Static(Text("No chronology has been imported for this case. "
+                                  "Use: learning-together chronology import --case REF FILE.csv"))
+            table = DataTable(id="chronology-table", cursor_type="row", zebra_stripes=True)
+            yield table
+            yield Static(Text("Esc to close"), classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#chronology-table", DataTable)
+        table.add_columns("Date", "Agency", "Summary", "Source")
+        for entry in self.entries:
+            table.add_row(safe(entry["date"]), safe(entry["agency"]), safe(entry["summary"], single_line=True),
+                          safe(entry["source_ref"]))
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class MomentsScreen(ModalScreen[None]):
+    """The practitioner's key moments: add, rename, reorder, at any point in the conversation."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add", id="moments.add"),
+        Binding("r", "rename", "Rename", id="moments.rename"),
+        Binding("[", "move(-1)", "Earlier", id="moments.earlier"),
+        Binding("]", "move(1)", "Later", id="moments.later"),
+        Binding("escape", "close", "Close", id="moments.close"),
+    ]
+
+    def __init__(self, conversation) -> None:
+        super().__init__()
+        self.conversation = conversation
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("Key moments, in the practitioner's words", style="bold"))
+            yield Static(Text("A add · R rename · [ ] move earlier or later · Esc close"), classes="hint")
+            yield OptionList(id="moment-list")
+            yield Static("", id="moments-error", classes="error")
+
+    def on_mount(self) -> None:
+        self._refresh()
+
+    def _refresh(self, highlight: str | None = None) -> None:
+        options = self.query_one("#moment-list", OptionList)
+        options.clear_options()
+        episodes = self.conversation.episodes()
+        for index, episode in enumerate(episodes, start=1):
+            when = f" ({episode['approximate_time']})" if episode["approximate_time"] else ""
+            options.add_option(Option(safe(f"{index}. {episode['title']}{when}"), id=episode["id"]))
+        if not episodes:
+            options.add_option(Option(Text("No key moments yet: press A to add the first."), id="none",
+                                      disabled=True))
+        if highlight:
+            options.highlighted = next(i for i, e in enumerate(episodes) if e["id"] == highlight)
+        options.focus()
+
+    def _selected(self) -> str | None:
+        options = self.query_one("#moment-list", OptionList)
+        if options.highlighted is None:
+            return None
+        option = options.get_option_at_index(options.highlighted)
+        return None if option.id == "none" else option.id
+
+    def action_add(self) -> None:
+        def added(values: dict[str, str] | None) -> None:
+            if values:
+                try:
+                    new = self.conversation.add_episode(values["title"], values["when"])
+                    self._refresh(new)
+                except StoreError as error:
+                    self.query_one("#moments-error", Static).update(safe(str(error)))
+
+        self.app.push_screen(TextPrompt(
+            "A key moment", [("title", "In the practitioner's words", ""), ("when", "Roughly when", "")],
+            confirm="Add moment"), added)
+
+    def action_rename(self) -> None:
+        episode_id = self._selected()
+        if not episode_id:
+            return
+        episode = next(e for e in self.conversation.episodes() if e["id"] == episode_id)
+
+        def renamed(values: dict[str, str] | None) -> None:
+            if values:
+                self.conversation.rename_episode(episode_id, values["title"], values["when"])
+                self._refresh(episode_id)
+
+        self.app.push_screen(TextPrompt(
+            "Rename the moment", [("title", "In the practitioner's words", episode["title"]),
+                                  ("when", "Roughly when", episode["approximate_time"])]), renamed)
+
+    def action_move(self, delta: int) -> None:
+        episode_id = self._selected()
+        if episode_id:
+            self.conversation.move_episode(episode_id, delta)
+            self._refresh(episode_id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,72 @@
+"""F1: every key binding, by screen, generated from the screens themselves."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+GLYPH_LEGEND = "Section states: ▶ current · ✓ covered · • visited · – skipped · ○ not reached · ⊘ locked"
+
+
+def _key_label(key: str) -> str:
+    """"ctrl+s,f10" -> "Ctrl+S, F10"."""
+    labels = []
+    for part in key.split(","):
+        words = [w.upper() if len(w) == 1 or w[0] == "f" and w[1:].isdigit() else w.capitalize()
+                 for w in part.split("+")]
+        labels.append("+".join(words))
+    return ", ".join(labels)
+
+
+def screen_bindings() -> dict[str, list[Binding]]:
+    """Every screen class's bindings, for the help screen and the README."""
+    from assistant.tui.app import LearningTogetherApp
+    from assistant.tui.screens import conversation, dialogs, home, new_conversation, summary
+
+    groups = {
+        "Everywhere": LearningTogetherApp.BINDINGS,
+        "Home": home.HomeScreen.BINDINGS,
+        "New conversation": new_conversation.NewConversationScreen.BINDINGS,
+        "Conversation": conversation.ConversationScreen.BINDINGS,
+        "Key moments": dialogs.MomentsScreen.BINDINGS,
+        "Tag picker": dialogs.TagPicker.BINDINGS,
+        "End of conversation": summary.SummaryScreen.BINDINGS,
+    }
+    return groups
+
+
+def _description(binding: Binding) -> str:
+    if binding.description:
+        return binding.description
+    return (binding.id or binding.action).split(".")[-1].replace("_", " ")
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys for every screen; the current screen's first."""
+
+    BINDINGS = [Binding("escape,f1", "close", "Close", id="help.close")]
+
+    def __init__(self, current: Screen) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        text = Text("Keys  (Esc to close · Ctrl+P opens the command palette)\n\n", style="bold")
+        text.append(GLYPH_LEGEND + "\n\n")
+        text.append("In the conversation, the quick tags are F2 Practitioner's words, F3 Interviewer "
+                    "observation, F4 Follow-up needed, F5 Suggested change. In the notes list: E edit, "
+                    "D delete, U undo delete, Ctrl+T tags.\n\n")
+        for title, bindings in screen_bindings().items():
+            text.append(f"{title}\n", style="bold underline")
+            for binding in bindings:
+                text.append(f"  {_key_label(binding.key):<18} {_description(binding)}\n")
+            text.append("\n")
+        with VerticalScroll(classes="dialog wide"):
+            yield Static(text, id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

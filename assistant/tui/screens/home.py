@@ -1,0 +1,105 @@
+"""Home: every case and its conversations; resume, start, rehearse, review, browse the structure."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from assistant.cases import list_cases
+from assistant.conversation import STATUS_LABELS, list_conversations
+from assistant.safe_text import safe
+
+
+class HomeScreen(Screen):
+    """Cases and conversations; the place every session starts."""
+
+    BINDINGS = [
+        Binding("n", "new_conversation", "New conversation", id="home.new"),
+        Binding("enter", "resume", "Open", show=False, id="home.open"),
+        Binding("r", "resume", "Resume", id="home.resume"),
+        Binding("s", "structure", "Structure", id="home.structure"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static(id="home-intro")
+            yield DataTable(id="conversations", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#conversations", DataTable)
+        table.add_columns("Case", "Family", "Practitioner", "Agency", "Status", "Notes", "Last change")
+        self.refresh_rows()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        store = self.app.store
+        cases = list_cases(store)
+        conversations = list_conversations(store)
+        table = self.query_one("#conversations", DataTable)
+        table.clear()
+        for row in conversations:
+            table.add_row(
+                safe(row["reference"]), safe(row["case_label"]), safe(row["practitioner_role"]),
+                safe(row["agency"]), Text(_status_text(row["status"])), Text(str(row["note_count"])),
+                Text(row["updated_at"][:16].replace("T", " ")), key=row["id"],
+            )
+        intro = self.query_one("#home-intro", Static)
+        if not cases:
+            intro.update(Text(
+                "Welcome. There are no cases yet.\n\n"
+                "Press N to start your first conversation: you will name the case (a reference and a "
+                "pseudonym for the family) and the practitioner's role. Press S to read the "
+                "conversation structure first.",
+            ))
+        elif not conversations:
+            intro.update(Text(f"{len(cases)} case(s), no conversations yet. Press N to start one."))
+        else:
+            in_progress = sum(1 for c in conversations if c["status"] == "in_progress")
+            intro.update(Text(
+                f"{len(cases)} case(s), {len(conversations)} conversation(s), {in_progress} in progress. "
+                "Choose one and press Enter to resume it where you left off."
+            ))
+        table.display = bool(conversations)
+        if conversations:
+            table.focus()
+
+    def _selected_id(self) -> str | None:
+        table = self.query_one("#conversations", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @on(DataTable.RowSelected, "#conversations")
+    def _open_row(self, event: DataTable.RowSelected) -> None:
+        self.action_resume()
+
+    def action_resume(self) -> None:
+        conversation_id = self._selected_id()
+        if conversation_id:
+            from assistant.tui.screens.conversation import ConversationScreen
+
+            self.app.push_screen(ConversationScreen(conversation_id))
+
+    def action_new_conversation(self) -> None:
+        from assistant.tui.screens.new_conversation import NewConversationScreen
+
+        self.app.push_screen(NewConversationScreen())
+
+    def action_structure(self) -> None:
+        from assistant.tui.screens.structure_browser import StructureBrowser
+
+        self.app.push_screen(StructureBrowser())
+
+
+def _status_text(status: str) -> str:
+    glyph = {"in_progress": "▶", "ended": "■", "sent_for_checking": "✉", "checked": "✓"}[status]
+    return f"{glyph} {STATUS_LABELS[status]}"

@@ -1,0 +1,152 @@
+"""The end of a conversation: coverage, time per section, notes per tag, the closing checklist,
+then status and the typed-up record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Static
+
+from assistant.conversation import STATUS_LABELS, Conversation
+from assistant.exports.record import export_record
+from assistant.safe_text import safe
+from assistant.store import StoreError
+from assistant.tui.screens.conversation import _clock
+from assistant.tui.widgets.checklist import CheckList
+
+CLOSING_CHECKLIST = (
+    "Summarised back what we heard and checked our understanding",
+    "Asked if there is anything we have not asked that they think we should know",
+    "Explained the notes will be typed up and sent back for an accuracy check",
+    "Explained next steps: the follow-on meetings with the case group",
+    "Reminded them of confidentiality",
+    "Told them what support is available",
+    "Thanked them for their time and openness",
+)
+
+
+def default_export_path(app, conversation: Conversation, fmt: str) -> Path:
+    """Exports go beside the database, in a private `exports` folder."""
+    folder = Path(app.store.path).parent / "exports"
+    case = conversation.case["reference"]
+    role = conversation.row["practitioner_role"]
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in f"{case}-{role}-record").strip("-")
+    return folder / f"{stem}.{fmt}"
+
+
+def export_record_to_default(app, conversation: Conversation, fmt: str) -> Path | None:
+    try:
+        path = export_record(conversation, fmt, default_export_path(app, conversation, fmt))
+    except StoreError as error:
+        app.say(str(error), error=True)
+        return None
+    app.say(f"Record saved: {path}")
+    return path
+
+
+class SummaryScreen(Screen):
+    """Coverage summary and closing checklist; from here the conversation is ended and exported."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back to conversation", id="summary.back"),
+        Binding("ctrl+e", "end", "End conversation", id="summary.end", priority=True),
+        Binding("m", "export('md')", "Export Markdown", id="summary.export_md"),
+        Binding("w", "export('docx')", "Export Word", id="summary.export_docx"),
+        Binding("c", "status('sent_for_checking')", "Sent for checking", id="summary.sent"),
+        Binding("k", "status('checked')", "Checked", id="summary.checked"),
+    ]
+
+    def __init__(self, conversation: Conversation) -> None:
+        super().__init__()
+        self.conversation = conversation
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="summary"):
+            yield Static(id="summary-title")
+            yield Static(Text("Coverage, prompt by prompt", style="bold"))
+            yield DataTable(id="coverage", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="summary-lower"):
+                yield Static(id="time-per-section")
+                yield Static(id="tag-counts")
+            yield Static(Text("Closing checklist (Space to tick)", style="bold"))
+            yield CheckList([(item, i) for i, item in enumerate(CLOSING_CHECKLIST)], id="checklist")
+            with Horizontal(classes="buttons"):
+                yield Button("End conversation", variant="primary", id="end")
+                yield Button("Export record (Word)", id="export-docx")
+                yield Button("Export record (Markdown)", id="export-md")
+                yield Button("Back", id="back")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._render()
+
+    def _render(self) -> None:
+        conversation = self.conversation
+        coverage = conversation.coverage()
+        row = conversation.row
+        title = safe(f"{row['practitioner_role']} · {conversation.case['reference']}", "bold")
+        title.append(f" · status: {STATUS_LABELS[row['status']]}")
+        if conversation.is_rehearsal:
+            title.append("  · REHEARSAL", style="bold reverse")
+        self.query_one("#summary-title", Static).update(title)
+        table = self.query_one("#coverage", DataTable)
+        table.clear(columns=True)
+        table.add_columns("Section", "Moment", "Prompt", "State")
+        for entry in coverage.prompts:
+            episode = entry["episode"]
+            table.add_row(
+                Text(entry["section"].title),
+                safe(episode["title"], single_line=True) if episode else Text(""),
+                Text(entry["prompt"].text[:60] + ("…" if len(entry["prompt"].text) > 60 else "")),
+                Text(entry["state"]),
+            )
+        times = Text("Time per section\n", style="bold")
+        for section in self.app.structure.sections:
+            seconds = coverage.seconds_by_section.get(section.id)
+            if seconds is not None:
+                times.append(f"  {section.title}: {_clock(seconds) if self.app.clock else '—'}\n", style="")
+        times.append(f"  Total: {_clock(coverage.total_seconds) if self.app.clock else '—'}\n")
+        self.query_one("#time-per-section", Static).update(times)
+        tags = Text("Notes per tag\n", style="bold")
+        for tag_id, count in coverage.tag_counts.items():
+            tag = self.app.structure.tag_by_id.get(tag_id)
+            tags.append(f"  {tag.label if tag else tag_id}: {count}\n", style="")
+        if not coverage.tag_counts:
+            tags.append("  No tagged notes yet.\n", style="dim")
+        self.query_one("#tag-counts", Static).update(tags)
+        self.query_one("#end", Button).disabled = row["status"] != "in_progress"
+
+    @on(Button.Pressed, "#end")
+    def action_end(self) -> None:
+        ticked = len(self.query_one("#checklist", CheckList).ticked)
+        self.conversation.end()
+        missing = len(CLOSING_CHECKLIST) - ticked
+        self.app.say("Conversation ended." + (f" {missing} closing item(s) were not ticked." if missing else ""))
+        self._render()
+
+    def action_status(self, status: str) -> None:
+        self.conversation.set_status(status)
+        self.app.say(f"Status: {STATUS_LABELS[status]}.")
+        self._render()
+
+    @on(Button.Pressed, "#export-docx")
+    def _export_docx(self) -> None:
+        self.action_export("docx")
+
+    @on(Button.Pressed, "#export-md")
+    def _export_md(self) -> None:
+        self.action_export("md")
+
+    def action_export(self, fmt: str) -> None:
+        export_record_to_default(self.app, self.conversation, fmt)
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.dismiss(None)
