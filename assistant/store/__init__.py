@@ -134,7 +134,7 @@ def inspect_file(path: Path) -> int:
             )
         result = conn.execute("PRAGMA quick_check").fetchone()[0]
         if result != "ok":
-            raise StoreError(f"{path} is damaged ({result[:80]}); it has not been changed.")
+            raise StoreError(f"{path} is damaged (its integrity check failed); it has not been changed.")
         return version
     except sqlite3.DatabaseError as error:
         raise _describe_sqlite_error(error, path) if "locked" in str(error) else StoreError(

@@ -50,6 +50,10 @@ def export_record_to_default(app, conversation: Conversation, fmt: str) -> Path 
     return path
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class SummaryScreen(Screen):
     """Coverage summary and closing checklist; from here the conversation is ended and exported."""
 
@@ -85,9 +89,9 @@ class SummaryScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._render()
+        self._show()
 
-    def _render(self) -> None:
+    def _show(self) -> None:
         conversation = self.conversation
         coverage = conversation.coverage()
         row = conversation.row
@@ -98,14 +102,14 @@ class SummaryScreen(Screen):
         self.query_one("#summary-title", Static).update(title)
         table = self.query_one("#coverage", DataTable)
         table.clear(columns=True)
-        table.add_columns("Section", "Moment", "Prompt", "State")
+        table.add_columns("State", "Section", "Moment", "Prompt")
         for entry in coverage.prompts:
             episode = entry["episode"]
             table.add_row(
-                Text(entry["section"].title),
-                safe(episode["title"], single_line=True) if episode else Text(""),
-                Text(entry["prompt"].text[:60] + ("…" if len(entry["prompt"].text) > 60 else "")),
                 Text(entry["state"]),
+                Text(entry["section"].title),
+                safe(_shorten(episode["title"], 24), single_line=True) if episode else Text(""),
+                Text(_shorten(entry["prompt"].text, 60)),
             )
         times = Text("Time per section\n", style="bold")
         for section in self.app.structure.sections:
@@ -129,12 +133,12 @@ class SummaryScreen(Screen):
         self.conversation.end()
         missing = len(CLOSING_CHECKLIST) - ticked
         self.app.say("Conversation ended." + (f" {missing} closing item(s) were not ticked." if missing else ""))
-        self._render()
+        self._show()
 
     def action_status(self, status: str) -> None:
         self.conversation.set_status(status)
         self.app.say(f"Status: {STATUS_LABELS[status]}.")
-        self._render()
+        self._show()
 
     @on(Button.Pressed, "#export-docx")
     def _export_docx(self) -> None:
