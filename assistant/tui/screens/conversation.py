@@ -6,6 +6,7 @@ listen for on demand; the notes editor (autosaved); the notes already taken here
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -26,7 +27,9 @@ from assistant.store import StoreError
 from assistant.tui.screens.dialogs import ChronologyScreen, Choice, MomentsScreen, TagPicker, TextPrompt
 from assistant.tui.widgets.safe_inputs import SafeTextArea
 
-AUTOSAVE_SECONDS = 0.5
+# How often the editor's text is written to the database. LEARNING_TOGETHER_AUTOSAVE_SECONDS overrides
+# it (tests use a long interval to prove that quitting and signals save on their own).
+AUTOSAVE_SECONDS = float(os.environ.get("LEARNING_TOGETHER_AUTOSAVE_SECONDS", "0.5"))
 STATE_GLYPHS = {
     "current": "▶",
     "covered": "✓",

@@ -1,0 +1,41 @@
+"""Helpers for driving the real app through Pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.store import open_store
+from assistant.structure import load_structure
+from assistant.tui.app import LearningTogetherApp
+
+
+def make_app(db: Path) -> LearningTogetherApp:
+    return LearningTogetherApp(open_store(db, exclusive=True), load_structure(), clock=False)
+
+
+async def type_note(pilot, text: str, save: bool = True) -> None:
+    editor = pilot.app.screen.query_one("#editor")
+    editor.text = text
+    await pilot.pause()
+    if save:
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+
+async def fill(pilot, **values: str) -> None:
+    for widget_id, value in values.items():
+        pilot.app.screen.query_one(f"#{widget_id}").value = value
+    await pilot.pause()
+
+
+async def go_to(pilot, section_id: str, episode_index: int | None = None) -> None:
+    """Open the Go to list (Ctrl+G), highlight a section and press Enter."""
+    screen = pilot.app.screen
+    entries = screen.conversation.coverage().sections
+    index = next(i for i, e in enumerate(entries) if e["section"].id == section_id
+                 and (episode_index is None or (e["stop"].episode_index == episode_index)))
+    await pilot.press("ctrl+g")
+    await pilot.pause()
+    pilot.app.screen.query_one("#choices").highlighted = index
+    await pilot.press("enter")
+    await pilot.pause()

@@ -1,0 +1,63 @@
+"""SVG snapshots of each screen at 100×32 and 80×24 (update with `make snapshots` after a deliberate change).
+
+The data is the deterministic synthetic demo and the clock is off, so every run draws the same screen.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.demo import generate_demo
+from assistant.store import open_store
+from assistant.structure import load_structure
+
+from tests.tui.helpers import make_app
+
+SIZES = [(100, 32), (80, 24)]
+
+
+def demo_app(tmp_path):
+    db = tmp_path / "lt.db"
+    store = open_store(db)
+    generate_demo(store, load_structure(), cases=1, conversations=2, notes=14, seed=3)
+    store.close()
+    return make_app(db)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_home_empty(snap_compare, tmp_path, size):
+    assert snap_compare(make_app(tmp_path / "empty.db"), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_home_with_cases(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_new_conversation(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), terminal_size=size, press=["n"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_conversation(snap_compare, tmp_path, size):
+    async def at_a_moment(pilot):
+        await pilot.press("enter")
+        await pilot.pause()
+        conversation = pilot.app.screen.conversation
+        episode = conversation.episodes()[1]
+        pilot.app.screen.go_to_stop(next(s for s in conversation.stops()
+                                         if s.section.id == "influences" and s.episode["id"] == episode["id"]))
+        await pilot.pause()
+
+    assert snap_compare(demo_app(tmp_path), terminal_size=size, run_before=at_a_moment)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_moments(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), terminal_size=size, press=["enter", "_", "ctrl+o"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_summary(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), terminal_size=size, press=["enter", "_", "f12"])
