@@ -32,6 +32,12 @@ class _Group(click.Group):
             name = visible(str(error.filename)) if error.filename else "a file"
             click.echo(f"Error: {name}: {error.strerror or error}.", err=True)
             ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as error:  # never a traceback: one sentence, and the write was rolled back
+            click.echo(f"Error: an unexpected problem ({error.__class__.__name__}) stopped the command; "
+                       "nothing was changed. Please report it.", err=True)
+            ctx.exit(1)
 
 
 def _store(ctx: click.Context, *, exclusive: bool = False):
@@ -170,6 +176,58 @@ def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: i
         f"Added {totals['cases']} synthetic case(s), {totals['conversations']} conversations, "
         f"{totals['notes']} notes."
     )
+
+
+# ------------------------------------------------------------------ export, hand-over, merge
+@main.command()
+@click.option("--case", "reference", help="Export a whole case (the analysis pack and data).")
+@click.option("--conversation", "conversation_id", help="Export one conversation's typed-up record.")
+@click.option("--format", "fmt", required=True, type=click.Choice(["md", "docx", "csv", "json", "qdpx"]))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@click.pass_context
+def export(ctx: click.Context, reference: str | None, conversation_id: str | None, fmt: str, out: Path) -> None:
+    """Export a case (md, docx, csv, json, qdpx) or one conversation's record (md, docx)."""
+    store = _store(ctx)
+    structure = load_structure()
+    if bool(reference) == bool(conversation_id):
+        raise StoreError("Give either --case REF or --conversation ID.")
+    if conversation_id:
+        from assistant.conversation import Conversation
+        from assistant.exports.record import RECORD_FORMATS, export_record
+
+        if fmt not in RECORD_FORMATS:
+            raise StoreError("A conversation's record is exported as md or docx.")
+        conversation = Conversation(store, structure, conversation_id, actor="cli")
+        paths = [export_record(conversation, fmt, out)]
+    else:
+        from assistant.exports.case import export_case
+
+        paths = export_case(store, structure, reference, fmt, out, actor="cli")
+    for path in paths:
+        click.echo(f"Wrote {visible(str(path))}")
+
+
+@main.command()
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The hand-over file to create.")
+@click.pass_context
+def handover(ctx: click.Context, out: Path) -> None:
+    """Make a consistent hand-over copy of this database for the lead reviewer."""
+    from assistant.merge import handover as make_handover
+
+    path = make_handover(_store(ctx), out, actor="cli")
+    click.echo(f"Hand-over copy written to {visible(str(path))} (readable by you only).")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def merge(ctx: click.Context, sources: tuple[Path, ...]) -> None:
+    """Bring pair databases into --db; safe to repeat (nothing is added twice)."""
+    from assistant.merge import merge_source
+
+    store = _store(ctx)
+    for source in sources:
+        click.echo(visible(merge_source(store, source, actor="cli").summary()))
 
 
 # ------------------------------------------------------------------ audit

@@ -484,6 +484,10 @@ class Conversation:
             raise ConversationError(f"There is no section '{section_id}' in this structure.")
         if section.mode == "per_episode" and episode_id is None:
             raise ConversationError("Name a key moment first: notes here belong to a moment.")
+        if prompt_id is None:
+            prompt_id = section.prompts[0].id
+        elif prompt_id not in {p.id for p in section.prompts}:
+            raise ConversationError(f"Section '{section_id}' has no prompt '{prompt_id}'.")
         if self.is_locked(section_id):
             raise GateLocked(self.gate_message())
         tags = self._check_tags(section, tags)

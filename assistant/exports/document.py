@@ -7,6 +7,7 @@ Exports build a list of blocks; `to_markdown` and `to_docx` render them. Files a
 from __future__ import annotations
 
 import io
+import re
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ def _md_escape(text: str) -> str:
     text = text.replace("\\", "\\\\")
     for char in "`*_[]<>|#":
         text = text.replace(char, "\\" + char)
+    # A line that starts like a list item or a numbered item stays ordinary text.
+    text = re.sub(r"(?m)^(\s*)([-+]|\d+\.)(\s)", lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), text)
     return text.replace("\n", "  \n")
 
 

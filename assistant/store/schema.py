@@ -280,4 +280,11 @@ def m002_review(db: Database) -> None:
     db["case_episode_links"].create_index(["episode_id"], if_not_exists=True)
 
 
-SCHEMA_VERSION = 2
+@migrations()
+def m003_provenance(db: Database) -> None:
+    """Every merged row remembers the pair database it came from."""
+    for table in ("note_versions", "prompt_marks", "section_visits", "chronology"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN source TEXT")
+
+
+SCHEMA_VERSION = 3

@@ -200,4 +200,5 @@ def test_migration_from_an_older_schema_backs_up_first(tmp_path):
     backup = tmp_path / f"old.db.before-v{SCHEMA_VERSION}.bak"
     assert backup.exists()
     assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "source" in {r["name"] for r in store.query("PRAGMA table_info(prompt_marks)")}
     store.close()

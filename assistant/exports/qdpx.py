@@ -1,0 +1,158 @@
+"""A REFI-QDA project (.qdpx) of one case, for NVivo, ATLAS.ti, MAXQDA and QualCoder.
+
+Each conversation becomes a plain-text source (UTF-8, LF line breaks) laid out section by section;
+each note is a selection whose character offsets (Unicode code points) cover exactly its text, coded
+with its tags. The codebook comes from the structure's tag groups, with GUIDs stable across exports.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from datetime import datetime, timezone
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from assistant.cases import get_case
+from assistant.review import case_notes, live_conversations
+from assistant.store import Store
+from assistant.structure import Structure
+
+NAMESPACE = "urn:QDA-XML:project:1.0"
+_GUIDS = uuid.UUID("6f1c3a52-7d0e-4c1b-9a3e-2b8d4c5e6f70")  # the root for this product's stable GUIDs
+
+
+def stable_guid(*parts: str) -> str:
+    return str(uuid.uuid5(_GUIDS, "/".join(parts)))
+
+
+def _xml_text(text: str) -> str:
+    """XML 1.0 cannot carry most control characters."""
+    return "".join(c if c in "\t\n" or ord(c) >= 0x20 and c not in "\ufffe\uffff" else "\ufffd" for c in text)
+
+
+def _el(parent: ET.Element, element: str, **attributes: str | None) -> ET.Element:
+    return ET.SubElement(parent, f"{{{NAMESPACE}}}{element}", {k: v for k, v in attributes.items() if v is not None})
+
+
+def conversation_source(structure: Structure, conversation: dict[str, Any], notes: list[dict[str, Any]],
+                        moments: list[dict[str, Any]]) -> tuple[str, list[tuple[dict[str, Any], int, int]]]:
+    """The source text of one conversation and each note's (start, end) offsets in code points."""
+    parts: list[str] = []
+    spans: list[tuple[dict[str, Any], int, int]] = []
+    length = 0
+
+    def add(text: str) -> int:
+        nonlocal length
+        start = length
+        parts.append(text)
+        length += len(text)
+        return start
+
+    add(f"{conversation['practitioner_role']}"
+        + (f", {conversation['agency']}" if conversation["agency"] else "") + "\n\n")
+    by_stop: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+    for note in notes:
+        by_stop.setdefault((note["section_id"], note["episode_id"]), []).append(note)
+    stops: list[tuple[str, str | None, str]] = []
+    for section in structure.sections:
+        if section.mode == "per_episode":
+            stops += [(section.id, m["id"], f"{section.title}: {m['title']}") for m in moments]
+        else:
+            stops.append((section.id, None, section.title))
+    for section_id, episode_id, heading in stops:
+        items = by_stop.get((section_id, episode_id), [])
+        if not items:
+            continue
+        add(f"== {heading} ==\n")
+        for note in items:
+            body = note["body"].replace("\r\n", "\n").replace("\r", "\n")
+            start = add(body)
+            spans.append((note, start, start + len(body)))
+            add("\n\n")
+    return "".join(parts), spans
+
+
+def build_project(store: Store, structure: Structure, reference: str) -> tuple[bytes, dict[str, str]]:
+    """The project.qde XML and the source texts by file name."""
+    ET.register_namespace("", NAMESPACE)
+    case = get_case(store, reference)
+    conversations = live_conversations(store, case["id"])
+    notes = case_notes(store, case["id"])
+    stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    project = ET.Element(f"{{{NAMESPACE}}}Project", {
+        "name": f"Learning Together {case['reference']}",
+        "origin": "learning-together",
+        "creationDateTime": stamp,
+    })
+    users = _el(project, "Users")
+    user_guids: dict[str, str] = {}
+    for c in conversations:
+        for label in (c["lead_interviewer"] or "Lead interviewer", c["second_interviewer"] or "Second interviewer"):
+            if label not in user_guids:
+                user_guids[label] = stable_guid("user", label)
+                _el(users, "User", guid=user_guids[label], name=_xml_text(label))
+    codebook = _el(_el(project, "CodeBook"), "Codes")
+    code_guids: dict[str, str] = {}
+    for group in structure.codebook.groups:
+        parent = _el(codebook, "Code", guid=stable_guid(structure.id, "group", group.id),
+                     name=group.label, isCodable="false")
+        _el(parent, "Description").text = group.description
+        for tag in structure.tags_in_group(group.id):
+            code_guids[tag.id] = stable_guid(structure.id, "tag", tag.id)
+            code = _el(parent, "Code", guid=code_guids[tag.id], name=tag.label, isCodable="true")
+            _el(code, "Description").text = tag.description
+    variables = _el(project, "Variables")
+    role_var = stable_guid("variable", "role")
+    agency_var = stable_guid("variable", "agency")
+    for guid, name, description in ((role_var, "Practitioner role", "The practitioner's role label"),
+                                    (agency_var, "Agency", "The practitioner's agency")):
+        _el(_el(variables, "Variable", guid=guid, name=name, typeOfVariable="Text"), "Description").text = description
+    cases_el = _el(project, "Cases")
+    sources_el = _el(project, "Sources")
+    texts: dict[str, str] = {}
+    for c in conversations:
+        source_guid = stable_guid("source", c["id"])
+        moments = store.query("SELECT * FROM episodes WHERE conversation_id = ? ORDER BY position", (c["id"],))
+        text, spans = conversation_source(structure, c, [n for n in notes if n["conversation_id"] == c["id"]], moments)
+        texts[f"{source_guid}.txt"] = _xml_text(text)
+        case_el = _el(cases_el, "Case", guid=stable_guid("case", c["id"]), name=_xml_text(c["practitioner_role"]))
+        for var, value in ((role_var, c["practitioner_role"]), (agency_var, c["agency"])):
+            value_el = _el(case_el, "VariableValue")
+            _el(value_el, "VariableRef", targetGUID=var)
+            _el(value_el, "TextValue").text = _xml_text(value)
+        _el(case_el, "SourceRef", targetGUID=source_guid)
+        author = user_guids.get(c["second_interviewer"] or "Second interviewer")
+        source = _el(sources_el, "TextSource", guid=source_guid, name=_xml_text(_source_name(c)),
+                     plainTextPath=f"internal://{source_guid}.txt", creatingUser=author)
+        _el(source, "Description").text = _xml_text(
+            f"Conversation {c['id']} of case {case['reference']}, status {c['status']}; "
+            f"structure {c['structure_id']} {c['structure_version']}.")
+        for note, start, end in spans:
+            selection = _el(source, "PlainTextSelection", guid=stable_guid("note", note["id"]),
+                            name=f"note {note['id'][:8]}", startPosition=str(start), endPosition=str(end))
+            for tag in note["tags"]:
+                if tag in code_guids:
+                    coding = _el(selection, "Coding", guid=stable_guid("coding", note["id"], tag))
+                    _el(coding, "CodeRef", targetGUID=code_guids[tag])
+    description = _el(project, "Description")
+    description.text = (f"Exported by learning-together with structure {structure.id} {structure.version}. "
+                        "Live conversations only; role labels and pseudonyms only.")
+    xml = ET.tostring(project, encoding="utf-8", xml_declaration=True)
+    return xml, texts
+
+
+def _source_name(conversation: dict[str, Any]) -> str:
+    agency = f" ({conversation['agency']})" if conversation["agency"] else ""
+    return f"{conversation['practitioner_role']}{agency} {conversation['created_at'][:10]}"
+
+
+def qdpx_bytes(store: Store, structure: Structure, reference: str) -> bytes:
+    xml, texts = build_project(store, structure, reference)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", xml)
+        for name, text in texts.items():
+            archive.writestr(f"Sources/{name}", text.encode("utf-8"))
+    return buffer.getvalue()
