@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from assistant.cases import list_cases
 from assistant.conversation import STATUS_LABELS, list_conversations
 from assistant.safe_text import safe
+from assistant.store import StoreError
 
 
 class HomeScreen(Screen):
@@ -22,6 +23,8 @@ class HomeScreen(Screen):
         Binding("n", "new_conversation", "New conversation", id="home.new"),
         Binding("enter", "resume", "Open", show=False, id="home.open"),
         Binding("r", "resume", "Resume", id="home.resume"),
+        Binding("v", "review", "Review case", id="home.review"),
+        Binding("g", "gather", "Merge pair files", id="home.merge"),
         Binding("s", "structure", "Structure", id="home.structure"),
     ]
 
@@ -58,7 +61,7 @@ class HomeScreen(Screen):
                 "Welcome. There are no cases yet.\n\n"
                 "Press N to start your first conversation: you will name the case (a reference and a "
                 "pseudonym for the family) and the practitioner's role. Press S to read the "
-                "conversation structure first.",
+                "conversation structure first. Lead reviewers: press G to merge the pairs' hand-over files.",
             ))
         elif not conversations:
             intro.update(Text(f"{len(cases)} case(s), no conversations yet. Press N to start one."))
@@ -93,6 +96,39 @@ class HomeScreen(Screen):
         from assistant.tui.screens.new_conversation import NewConversationScreen
 
         self.app.push_screen(NewConversationScreen())
+
+    def action_review(self) -> None:
+        from assistant.tui.screens.review import open_review
+
+        open_review(self.app)
+
+    def action_gather(self) -> None:
+        from assistant.tui.screens.dialogs import TextPrompt
+
+        self.app.push_screen(TextPrompt(
+            "Merge the pairs' hand-over files into this database",
+            [("paths", "File paths, separated by spaces", "")],
+            explanation="Each file is merged whole or not at all; merging the same file again adds nothing.",
+            confirm="Merge"), self._merge)
+
+    def _merge(self, values: dict[str, str] | None) -> None:
+        if values:
+            self._run_merge([p for p in values["paths"].split() if p])
+
+    @work(thread=True, group="merge")
+    def _run_merge(self, paths: list[str]) -> None:
+        """Merging can take a while: it runs off the UI thread and reports each file."""
+        from pathlib import Path
+
+        from assistant.merge import merge_source
+
+        for path in paths:
+            try:
+                report = merge_source(self.app.store, Path(path).expanduser())
+                self.app.call_from_thread(self.app.say, report.summary())
+            except StoreError as error:
+                self.app.call_from_thread(self.app.say, str(error), error=True)
+        self.app.call_from_thread(self.refresh_rows)
 
     def action_structure(self) -> None:
         from assistant.tui.screens.structure_browser import StructureBrowser
