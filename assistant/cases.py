@@ -17,6 +17,14 @@ MAX_CHRONOLOGY_FIELD = 20_000
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/\-]{0,39}$")
 
 
+# SQL condition on a case aliased `c`: true unless it holds rehearsals and nothing else. Rehearsal
+# cases stay out of case lists, merges and reviews.
+NOT_REHEARSAL_ONLY = (
+    "(NOT EXISTS (SELECT 1 FROM conversations v WHERE v.case_id = c.id AND v.mode = 'rehearsal')"
+    " OR EXISTS (SELECT 1 FROM conversations v WHERE v.case_id = c.id AND v.mode = 'live'))"
+)
+
+
 class CaseError(StoreError):
     """A case or chronology request that cannot be carried out; said in one sentence."""
 
@@ -55,7 +63,7 @@ def get_case(store: Store, reference: str) -> dict[str, Any]:
 
 
 def list_cases(store: Store) -> list[dict[str, Any]]:
-    """Cases with counts of their live conversations (rehearsals are never counted here)."""
+    """Cases with counts of their live conversations; cases holding only rehearsals are left out."""
     return store.query(
         """SELECT c.*,
                   (SELECT COUNT(*) FROM conversations v WHERE v.case_id = c.id AND v.mode = 'live')
@@ -63,7 +71,7 @@ def list_cases(store: Store) -> list[dict[str, Any]]:
                   (SELECT COUNT(*) FROM conversations v WHERE v.case_id = c.id AND v.mode = 'live'
                       AND v.status = 'in_progress') AS in_progress,
                   (SELECT COUNT(*) FROM chronology h WHERE h.case_id = c.id) AS chronology_entries
-           FROM cases c ORDER BY c.created_at DESC"""
+           FROM cases c WHERE """ + NOT_REHEARSAL_ONLY + " ORDER BY c.created_at DESC"
     )
 
 

@@ -83,11 +83,12 @@ def structure_check(files: tuple[Path, ...]) -> None:
 
 
 @structure.command("schema")
-def structure_schema() -> None:
-    """Print the JSON Schema for structure files."""
-    from assistant.structure import structure_json_schema
+@click.option("--rehearsal", is_flag=True, help="The schema for rehearsal scenario files instead.")
+def structure_schema(rehearsal: bool) -> None:
+    """Print the JSON Schema for structure files (or rehearsal scenarios)."""
+    from assistant.structure import scenario_json_schema, structure_json_schema
 
-    click.echo(json.dumps(structure_json_schema(), indent=2))
+    click.echo(json.dumps(scenario_json_schema() if rehearsal else structure_json_schema(), indent=2))
 
 
 @structure.command("show")
@@ -228,6 +229,25 @@ def merge(ctx: click.Context, sources: tuple[Path, ...]) -> None:
     store = _store(ctx)
     for source in sources:
         click.echo(visible(merge_source(store, source, actor="cli").summary()))
+
+
+# ------------------------------------------------------------------ coach
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+def coach(question: str, as_json: bool) -> None:
+    """Classify a question: open, closed, leading, multiple or hindsight, with a gentler wording."""
+    from assistant.coach import classify
+
+    verdict = classify(question, load_structure().coach)
+    if as_json:
+        click.echo(json.dumps(verdict.as_json(), ensure_ascii=False))
+        return
+    click.echo(f"{verdict.kind}" + (f" (also: {', '.join(verdict.kinds[1:])})" if len(verdict.kinds) > 1 else ""))
+    for trigger in verdict.triggers:
+        click.echo(f"  {trigger.kind}: {visible(trigger.words)}")
+    if verdict.suggestion:
+        click.echo(f"Try: {verdict.suggestion}")
 
 
 # ------------------------------------------------------------------ audit

@@ -58,12 +58,17 @@ def _find(phrases: tuple[str, ...], text: str) -> list[str]:
     return [m.group(0) for m in _phrase_pattern(phrases).finditer(text)]
 
 
-def _starter(words: CoachWords, text: str) -> tuple[str | None, str]:
-    """Which list the question's opening words belong to: ('open'|'closed'|None, the words)."""
+def _without_fillers(text: str) -> str:
+    """The question without opening fillers ("so", "and", "okay" …)."""
     tokens = text.split(" ")
     while tokens and tokens[0].strip(",.") in _FILLERS:
         tokens = tokens[1:]
-    opening = " ".join(tokens).strip(" ,.")
+    return " ".join(tokens).strip(" ,.")
+
+
+def _starter(words: CoachWords, text: str) -> tuple[str | None, str]:
+    """Which list the question's opening words belong to: ('open'|'closed'|None, the words)."""
+    opening = _without_fillers(text)
     best: tuple[int, str | None, str] = (0, None, "")
     for kind, phrases in (("open", words.open_starters), ("closed", words.closed_starters)):
         for phrase in phrases:
@@ -97,8 +102,8 @@ def classify(question: str, words: CoachWords) -> Verdict:
     if questions >= 2:
         triggers.append(Trigger("multiple", f"{questions} question marks"))
     else:
-        join = _CLAUSE_JOIN.search(text)
-        if join:
+        join = _CLAUSE_JOIN.search(_without_fillers(text))
+        if join and join.start() > 0:  # "And how did that feel?" is one question
             triggers.append(Trigger("multiple", join.group(0)))
     starter_kind, starter = _starter(words, text)
     if starter_kind == "closed":

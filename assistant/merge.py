@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.cases import NOT_REHEARSAL_ONLY
 from assistant.store import Store, StoreError, checksum, inspect_file, new_id, now
 
 # Columns that change as a pair works and do not make two copies of a row different.
@@ -132,7 +133,7 @@ def _merge_cases(conn: sqlite3.Connection, source: sqlite3.Connection, provenanc
     """Cases are matched by reference: pairs create the same case independently."""
     mapping: dict[str, str] = {}
     added = 0
-    for case in source.execute("SELECT * FROM cases"):
+    for case in source.execute(f"SELECT * FROM cases c WHERE {NOT_REHEARSAL_ONLY}"):
         existing = conn.execute("SELECT id FROM cases WHERE reference = ?", (case["reference"],)).fetchone()
         if existing:
             mapping[case["id"]] = existing[0]

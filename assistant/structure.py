@@ -396,6 +396,14 @@ def list_scenarios(structure: Structure) -> list[Scenario]:
     return sorted(scenarios, key=lambda s: s.title)
 
 
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to check rehearsal scenario files."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Learning Together rehearsal scenario"
+    return schema
+
+
 def structure_json_schema() -> dict[str, Any]:
     """The JSON Schema editors use to check structure files."""
     schema = Structure.model_json_schema()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.structure import (DEFAULT_STRUCTURE, STRUCTURES_DIR, StructureError, load_structure,
-                                 structure_json_schema)
+                                 scenario_json_schema, structure_json_schema)
 
 GOOD = DEFAULT_STRUCTURE.read_text(encoding="utf-8")
 
@@ -40,6 +40,11 @@ def test_every_file_starts_with_the_schema_line():
 def test_schema_file_matches_the_models():
     on_disk = json.loads((STRUCTURES_DIR / "structure.schema.json").read_text(encoding="utf-8"))
     assert on_disk == structure_json_schema(), "run: learning-together structure schema > structures/structure.schema.json"
+
+
+def test_scenario_schema_file_matches_the_models():
+    on_disk = json.loads((STRUCTURES_DIR / "rehearsal.schema.json").read_text(encoding="utf-8"))
+    assert on_disk == scenario_json_schema(), "run: learning-together structure schema --rehearsal"
 
 
 def test_content_hash_is_stable_and_sensitive(structure, tmp_path):

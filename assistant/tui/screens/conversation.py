@@ -157,6 +157,10 @@ class ConversationScreen(Screen):
         self.set_interval(AUTOSAVE_SECONDS, self.save_draft_now)
         if self.app.clock:
             self.set_interval(1.0, self._tick)
+        self.focus_start()
+
+    def focus_start(self) -> None:
+        """Where typing starts: the note editor (rehearsal starts at the question box)."""
         self.query_one("#editor").focus()
 
     # ---------------------------------------------------------------- rendering

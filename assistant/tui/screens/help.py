@@ -25,7 +25,7 @@ def _key_label(key: str) -> str:
 def screen_bindings() -> dict[str, list[Binding]]:
     """Every screen class's bindings, for the help screen and the README."""
     from assistant.tui.app import LearningTogetherApp
-    from assistant.tui.screens import conversation, dialogs, home, new_conversation, review, summary
+    from assistant.tui.screens import conversation, dialogs, home, new_conversation, rehearsal, review, summary
 
     groups = {
         "Everywhere": LearningTogetherApp.BINDINGS,
@@ -35,6 +35,8 @@ def screen_bindings() -> dict[str, list[Binding]]:
         "Key moments": dialogs.MomentsScreen.BINDINGS,
         "Tag picker": dialogs.TagPicker.BINDINGS,
         "End of conversation": summary.SummaryScreen.BINDINGS,
+        "Rehearsal (as well as the conversation keys)": rehearsal.RehearsalScreen.BINDINGS,
+        "Rehearsal debrief": rehearsal.DebriefScreen.BINDINGS,
         "Review workspace": review.ReviewScreen.BINDINGS,
         "Draft a finding": review.FindingScreen.BINDINGS,
     }

@@ -23,6 +23,7 @@ class HomeScreen(Screen):
         Binding("n", "new_conversation", "New conversation", id="home.new"),
         Binding("enter", "resume", "Open", show=False, id="home.open"),
         Binding("r", "resume", "Resume", id="home.resume"),
+        Binding("t", "rehearse", "Rehearse", id="home.rehearse"),
         Binding("v", "review", "Review case", id="home.review"),
         Binding("g", "gather", "Merge pair files", id="home.merge"),
         Binding("s", "structure", "Structure", id="home.structure"),
@@ -37,7 +38,7 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#conversations", DataTable)
-        table.add_columns("Case", "Family", "Practitioner", "Agency", "Status", "Notes", "Last change")
+        table.add_columns("Status", "Case", "Practitioner", "Notes", "Agency", "Family", "Last change")
         self.refresh_rows()
 
     def on_screen_resume(self) -> None:
@@ -51,8 +52,8 @@ class HomeScreen(Screen):
         table.clear()
         for row in conversations:
             table.add_row(
-                safe(row["reference"]), safe(row["case_label"]), safe(row["practitioner_role"]),
-                safe(row["agency"]), Text(_status_text(row["status"])), Text(str(row["note_count"])),
+                Text(_status_text(row["status"])), safe(row["reference"]), safe(row["practitioner_role"]),
+                Text(str(row["note_count"])), safe(row["agency"]), safe(row["case_label"]),
                 Text(row["updated_at"][:16].replace("T", " ")), key=row["id"],
             )
         intro = self.query_one("#home-intro", Static)
@@ -60,8 +61,8 @@ class HomeScreen(Screen):
             intro.update(Text(
                 "Welcome. There are no cases yet.\n\n"
                 "Press N to start your first conversation: you will name the case (a reference and a "
-                "pseudonym for the family) and the practitioner's role. Press S to read the "
-                "conversation structure first. Lead reviewers: press G to merge the pairs' hand-over files.",
+                "pseudonym for the family) and the practitioner's role. Press T to rehearse with a "
+                "fictional practitioner, or S to read the conversation structure first. Lead reviewers: press G to merge the pairs' hand-over files.",
             ))
         elif not conversations:
             intro.update(Text(f"{len(cases)} case(s), no conversations yet. Press N to start one."))
@@ -96,6 +97,11 @@ class HomeScreen(Screen):
         from assistant.tui.screens.new_conversation import NewConversationScreen
 
         self.app.push_screen(NewConversationScreen())
+
+    def action_rehearse(self) -> None:
+        from assistant.tui.screens.rehearsal import open_rehearsals
+
+        open_rehearsals(self.app)
 
     def action_review(self) -> None:
         from assistant.tui.screens.review import open_review
