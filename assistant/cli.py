@@ -231,6 +231,27 @@ def merge(ctx: click.Context, sources: tuple[Path, ...]) -> None:
         click.echo(visible(merge_source(store, source, actor="cli").summary()))
 
 
+# ------------------------------------------------------------------ erasure
+@main.command()
+@click.option("--conversation", "conversation_id", help="Erase one conversation.")
+@click.option("--case", "reference", help="Erase a whole case and all its conversations.")
+@click.option("--reason", required=True, help="Why (kept in the audit trail; the content is not).")
+@click.pass_context
+def erase(ctx: click.Context, conversation_id: str | None, reference: str | None, reason: str) -> None:
+    """Erase a conversation or a case for good: tables, search index and log; a tombstone stays."""
+    from assistant.erasure import erase_case, erase_conversation
+
+    if bool(conversation_id) == bool(reference):
+        raise StoreError("Give either --conversation ID or --case REF.")
+    store = _store(ctx, exclusive=True)
+    if conversation_id:
+        counts = erase_conversation(store, conversation_id, reason, actor="cli")
+    else:
+        counts = erase_case(store, reference, reason, actor="cli")
+    click.echo(f"Erased {counts.get('notes', 0)} note(s) and {sum(counts.values())} row(s) in all; "
+               "the audit trail keeps a tombstone.")
+
+
 # ------------------------------------------------------------------ coach
 @main.command()
 @click.argument("question")

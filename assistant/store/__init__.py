@@ -11,7 +11,6 @@ import fcntl
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import threading
 import uuid
@@ -144,20 +143,20 @@ def inspect_file(path: Path) -> int:
         conn.close()
 
 
-def _apply_pragmas(conn: sqlite3.Connection) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+def _apply_pragmas(conn: sqlite3.Connection, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA synchronous = FULL")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     conn = sqlite3.connect(
-        str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+        str(path), check_same_thread=False, isolation_level=None, timeout=busy_timeout_ms / 1000
     )
     conn.row_factory = sqlite3.Row
-    _apply_pragmas(conn)
+    _apply_pragmas(conn, busy_timeout_ms)
     return conn
 
 
@@ -288,20 +287,25 @@ class Store:
 
     # ---------------------------------------------------------------- copies
     def backup_to(self, target: Path) -> None:
-        """A consistent copy through SQLite's backup API: every committed row, nothing uncommitted."""
+        """A consistent private copy through SQLite's backup API: every committed row, nothing
+        uncommitted. It is made beside the target and renamed into place, so no half copy remains."""
+        target = Path(target)
         if target.exists():
             raise StoreError(f"{target} already exists; choose a new file name.")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        if not target.parent.exists():
+            target.parent.mkdir(parents=True, mode=0o700)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
         os.close(fd)
         try:
-            destination = sqlite3.connect(str(target))
+            destination = sqlite3.connect(str(partial))
             with self._lock:
                 self.conn.backup(destination)
             destination.execute("PRAGMA journal_mode = DELETE")
             destination.close()
-        except sqlite3.Error as error:
-            target.unlink(missing_ok=True)
+            os.replace(partial, target)
+        except (sqlite3.Error, OSError) as error:
+            partial.unlink(missing_ok=True)
             raise StoreError(f"The copy to {target.name} failed ({error.__class__.__name__}).") from None
 
     def close(self) -> None:
@@ -347,7 +351,8 @@ def _take_write_lock(path: Path) -> Any:
 
 
 def open_store(
-    path: str | Path | None = None, *, create: bool = True, exclusive: bool = False
+    path: str | Path | None = None, *, create: bool = True, exclusive: bool = False,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
 ) -> Store:
     """Open (or create) a database, refusing anything unsafe with the file left unchanged.
 
@@ -355,6 +360,8 @@ def open_store(
         path: the file; `default_db_path()` when None.
         create: make a new database when the file does not exist.
         exclusive: hold the single-writer lock for as long as the store is open (the TUI does).
+        busy_timeout_ms: how long a write waits for another program's lock before `StoreBusy`;
+            the TUI waits briefly and retries itself so the screen never freezes.
     """
     path = Path(path).expanduser() if path else default_db_path()
     if not path.exists():
@@ -371,7 +378,7 @@ def open_store(
     version = inspect_file(path)
     lock_handle = _take_write_lock(path) if exclusive else None
     try:
-        conn = _connect(path)
+        conn = _connect(path, busy_timeout_ms)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreError(f"{path.name} could not be switched to safe journalling ({mode}).")
@@ -395,10 +402,3 @@ def open_store(
         if lock_handle:
             lock_handle.close()
         raise
-
-
-def secure_copy(source: Path, target: Path) -> None:
-    """Copy a closed, non-database file keeping it private (0600)."""
-    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-        shutil.copyfileobj(src, out)

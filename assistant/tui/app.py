@@ -88,7 +88,8 @@ def run_app(db: Path | None = None, structure_path: Path | None = None) -> int:
     """Open the database (refusing anything unsafe) and run the app; returns the exit status."""
     try:
         structure = load_structure(structure_path) if structure_path else load_structure()
-        store = open_store(db, exclusive=True)
+        # A short busy wait: the screen retries a blocked save itself rather than freezing.
+        store = open_store(db, exclusive=True, busy_timeout_ms=150)
     except (StoreError, StructureError) as error:
         print(f"Error: {visible(str(error))}", file=sys.stderr)
         return 1

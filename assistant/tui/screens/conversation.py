@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from assistant.coach import note_hints
 from assistant.conversation import Conversation, ConversationError, GateLocked, Stop
 from assistant.safe_text import safe
-from assistant.store import StoreError
+from assistant.store import StoreBusy, StoreError
 from assistant.tui.screens.dialogs import ChronologyScreen, Choice, MomentsScreen, TagPicker, TextPrompt
 from assistant.tui.widgets.safe_inputs import SafeTextArea
 
@@ -38,6 +38,8 @@ STATE_GLYPHS = {
     "not reached": "○",
     "locked": "⊘",
 }
+AUTOSAVE_BACKOFF_SECONDS = 5.0
+SAVE_RETRY_SECONDS = 1.0
 MARK_LABELS = {"asked": "asked", "skipped": "skipped", "declined": "declined", "later": "come back later"}
 
 
@@ -122,6 +124,9 @@ class ConversationScreen(Screen):
         self._entered = time.monotonic()
         self._base_total = 0.0
         self._base_section = 0.0
+        self._autosave_paused_until = 0.0
+        self._autosave_failed = False
+        self._retry_timer = None
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -320,14 +325,22 @@ class ConversationScreen(Screen):
         self.app.say("Pasted text was cleaned: " + "; ".join(event.changes) + ".")
 
     def save_draft_now(self) -> None:
-        """Autosave: the editor's text is kept in the database within a second of typing."""
-        if not self._dirty or self._stop is None:
+        """Autosave: the editor's text is kept in the database within a second of typing.
+
+        When the database refuses (busy, full, read-only) the text stays in the editor, the user is
+        told once, and autosave backs off for a few seconds instead of retrying in a tight loop.
+        """
+        if not self._dirty or self._stop is None or time.monotonic() < self._autosave_paused_until:
             return
         try:
             self.conversation.save_draft(self._slot(), self.query_one("#editor", SafeTextArea).text)
             self._dirty = False
+            self._autosave_failed = False
         except StoreError as error:
-            self.app.say(str(error), error=True)
+            self._autosave_paused_until = time.monotonic() + AUTOSAVE_BACKOFF_SECONDS
+            if not self._autosave_failed:
+                self.app.say(f"{error} The draft is kept on screen.", error=True)
+            self._autosave_failed = True
 
     def leave_conversation(self) -> None:
         self.save_draft_now()
@@ -347,27 +360,49 @@ class ConversationScreen(Screen):
                     self._ask_correction_reason(text)
                     return
                 saved = self.conversation.edit_note(self.editing_note, text, reason)
-                self.conversation.save_draft(self._slot(), "")
             else:
                 saved = self.conversation.add_note(text, self.pending_tags, author_role=self.author)
-                self.conversation.save_draft(self._slot(), "")
         except ConversationError as error:
             if self._stop and self._stop.section.requires_tag_group and "category" in str(error):
                 self._pick_required_tag()
                 return
             self.app.say(str(error), error=True)
             return
+        except StoreBusy as error:
+            # Another program holds the lock: keep the text and save it as soon as the lock goes.
+            if self._retry_timer is None:
+                self.app.say(f"{error} Saving automatically when it is free.", error=True)
+                self._retry_timer = self.set_interval(SAVE_RETRY_SECONDS, self._retry_save)
+            return
         except StoreError as error:
             self.app.say(str(error), error=True)  # the text stays in the editor
             return
+        self._stop_retrying()
+        stale_draft = False
+        try:
+            self.conversation.save_draft(self._slot(), "")
+        except StoreError:
+            stale_draft = True  # the note is safe; the next autosave clears the old draft
         if saved.changes:
             self.app.say("Saved; " + "; ".join(saved.changes) + ".")
         self.editing_note = None
         self.pending_tags = []
         editor.text = ""
-        self._dirty = False
+        self._dirty = stale_draft
         self._render_all()
         editor.focus()
+
+    def _retry_save(self) -> None:
+        if not self.query_one("#editor", SafeTextArea).text.strip():
+            self._stop_retrying()
+            return
+        self.action_save_note()
+
+    def _stop_retrying(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+            self.app.say("Saved.")
 
     def _ask_correction_reason(self, text: str) -> None:
         note_id = self.editing_note
