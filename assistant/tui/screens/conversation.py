@@ -24,6 +24,7 @@ from assistant.coach import note_hints
 from assistant.conversation import Conversation, ConversationError, GateLocked, Stop
 from assistant.safe_text import safe
 from assistant.store import StoreBusy, StoreError
+from assistant.tui.guard import guarded, shielded
 from assistant.tui.screens.dialogs import ChronologyScreen, Choice, MomentsScreen, TagPicker, TextPrompt
 from assistant.tui.widgets.safe_inputs import SafeTextArea
 
@@ -169,6 +170,7 @@ class ConversationScreen(Screen):
         self.query_one("#editor").focus()
 
     # ---------------------------------------------------------------- rendering
+    @guarded
     def _render_all(self, load_draft: bool = False) -> None:
         conversation = self.conversation
         stop = conversation.current_stop()
@@ -342,6 +344,7 @@ class ConversationScreen(Screen):
                 self.app.say(f"{error} The draft is kept on screen.", error=True)
             self._autosave_failed = True
 
+    @guarded
     def leave_conversation(self) -> None:
         self.save_draft_now()
         self.conversation.pause()
@@ -392,6 +395,7 @@ class ConversationScreen(Screen):
         self._render_all()
         editor.focus()
 
+    @guarded
     def _retry_save(self) -> None:
         if not self.query_one("#editor", SafeTextArea).text.strip():
             self._stop_retrying()
@@ -435,7 +439,7 @@ class ConversationScreen(Screen):
                 self.action_save_note()
 
         self.app.push_screen(TagPicker(self.app.structure, self.pending_tags,
-                                       "Which influence is this? Choose a category", only_group=group), chosen)
+                                       "Which influence is this? Choose a category", only_group=group), shielded(self.app, chosen))
 
     def _selected_note(self) -> str | None:
         options = self.query_one("#notes", OptionList)
@@ -444,6 +448,7 @@ class ConversationScreen(Screen):
         option = options.get_option_at_index(options.highlighted)
         return None if option.id == "none" else option.id
 
+    @guarded
     def action_tags(self) -> None:
         note_id = self._selected_note()
         if note_id:
@@ -457,7 +462,7 @@ class ConversationScreen(Screen):
                         self.app.say(str(error), error=True)
                     self._render_all()
 
-            self.app.push_screen(TagPicker(self.app.structure, note["tags"], "Tags for this note"), retag)
+            self.app.push_screen(TagPicker(self.app.structure, note["tags"], "Tags for this note"), shielded(self.app, retag))
             return
 
         def chosen(tags: list[str] | None) -> None:
@@ -465,7 +470,7 @@ class ConversationScreen(Screen):
                 self.pending_tags = tags
                 self._render_editor_title()
 
-        self.app.push_screen(TagPicker(self.app.structure, self.pending_tags, "Tags for the next note"), chosen)
+        self.app.push_screen(TagPicker(self.app.structure, self.pending_tags, "Tags for the next note"), shielded(self.app, chosen))
 
     def action_quick_tag(self, index: int) -> None:
         keyed = sorted((t for t in self.app.structure.codebook.tags if t.key), key=lambda t: t.key or "")
@@ -482,6 +487,7 @@ class ConversationScreen(Screen):
         self.author = "lead" if self.author == "second" else "second"
         self._render_editor_title()
 
+    @guarded
     def action_edit_note(self) -> None:
         note_id = self._selected_note()
         if not note_id:
@@ -494,6 +500,7 @@ class ConversationScreen(Screen):
         self._render_editor_title()
         editor.focus()
 
+    @guarded
     def action_delete_note(self) -> None:
         note_id = self._selected_note()
         if not note_id:
@@ -503,6 +510,7 @@ class ConversationScreen(Screen):
         self._render_all()
         self.app.say("Note deleted. Press U to undo.")
 
+    @guarded
     def action_undo_delete(self) -> None:
         if self.last_deleted:
             self.conversation.restore_note(self.last_deleted)
@@ -511,6 +519,7 @@ class ConversationScreen(Screen):
             self.app.say("Note restored.")
 
     # ---------------------------------------------------------------- moving
+    @guarded
     def go_to_stop(self, stop: Stop, override_reason: str | None = None) -> None:
         self.save_draft_now()
         episode_id = stop.episode["id"] if stop.episode else None
@@ -532,15 +541,18 @@ class ConversationScreen(Screen):
             explanation=message + " " + (self.app.structure.gate.explanation.strip() if self.app.structure.gate else ""),
             confirm="Open with this reason"), answered)
 
+    @guarded
     def action_step(self, delta: int) -> None:
         self.save_draft_now()
         self.conversation.step(delta)
         self._render_all()
 
+    @guarded
     def action_prompt(self, delta: int) -> None:
         self.conversation.set_prompt(self.conversation.prompt_index + delta)
         self._render_all()
 
+    @guarded
     def action_go_to(self) -> None:
         coverage = self.conversation.coverage()
         options = []
@@ -562,6 +574,7 @@ class ConversationScreen(Screen):
         )
 
     @on(OptionList.OptionSelected, "#sections")
+    @guarded
     def _section_clicked(self, event: OptionList.OptionSelected) -> None:
         stop = self.conversation.coverage().sections[int(event.option.id)]["stop"]
         self.go_to_stop(stop)
@@ -571,6 +584,7 @@ class ConversationScreen(Screen):
         if self._stop:
             self._render_prompt(self._stop)
 
+    @guarded
     def action_mark(self) -> None:
         stop = self._stop
         if stop is None:
@@ -604,12 +618,14 @@ class ConversationScreen(Screen):
                 self.conversation.set_prompt(item["prompt_index"])
                 self._render_all()
 
-        self.app.push_screen(Choice(f"Mark: {prompt.text}", options, "Enter to choose · Esc to cancel"), chosen)
+        self.app.push_screen(Choice(f"Mark: {prompt.text}", options, "Enter to choose · Esc to cancel"), shielded(self.app, chosen))
 
+    @guarded
     def action_moments(self) -> None:
         self.save_draft_now()
         self.app.push_screen(MomentsScreen(self.conversation), lambda _: self._render_all())
 
+    @guarded
     def action_records(self) -> None:
         def show() -> None:
             try:
@@ -623,6 +639,7 @@ class ConversationScreen(Screen):
 
         show()
 
+    @guarded
     def action_finish(self) -> None:
         self.save_draft_now()
         from assistant.tui.screens.summary import SummaryScreen
@@ -634,6 +651,7 @@ class ConversationScreen(Screen):
 
         export_record_to_default(self.app, self.conversation, fmt)
 
+    @guarded
     def action_home(self) -> None:
         if self.editing_note:
             self.save_draft_now()

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from assistant.safe_text import safe
 from assistant.store import StoreError
 from assistant.structure import Structure
+from assistant.tui.guard import guarded, shielded
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.safe_inputs import SafeInput
 
@@ -78,11 +79,15 @@ class TagPicker(ModalScreen[list[str] | None]):
             listing.ticked.add(listing.values[listing.highlighted])
         self.action_apply()
 
+    @guarded
     def action_apply(self) -> None:
         ticked = self.query_one("#tag-list", CheckList).ticked
         order = [t.id for t in self.structure.codebook.tags]
         self.dismiss(sorted(ticked, key=order.index))
 
+    @guarded
+    @guarded
+    @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -120,6 +125,9 @@ class Choice(ModalScreen[Any]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.options[int(event.option.id)][1])
 
+    @guarded
+    @guarded
+    @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -173,6 +181,9 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         self.dismiss(values)
 
     @on(Button.Pressed, "#cancel")
+    @guarded
+    @guarded
+    @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -205,6 +216,8 @@ class ChronologyScreen(ModalScreen[None]):
                           safe(entry["source_ref"]))
         table.focus()
 
+    @guarded
+    @guarded
     def action_close(self) -> None:
         self.dismiss(None)
 
@@ -255,6 +268,7 @@ class MomentsScreen(ModalScreen[None]):
         option = options.get_option_at_index(options.highlighted)
         return None if option.id == "none" else option.id
 
+    @guarded
     def action_add(self) -> None:
         def added(values: dict[str, str] | None) -> None:
             if values:
@@ -266,8 +280,9 @@ class MomentsScreen(ModalScreen[None]):
 
         self.app.push_screen(TextPrompt(
             "A key moment", [("title", "In the practitioner's words", ""), ("when", "Roughly when", "")],
-            confirm="Add moment"), added)
+            confirm="Add moment"), shielded(self.app, added))
 
+    @guarded
     def action_rename(self) -> None:
         episode_id = self._selected()
         if not episode_id:
@@ -281,13 +296,16 @@ class MomentsScreen(ModalScreen[None]):
 
         self.app.push_screen(TextPrompt(
             "Rename the moment", [("title", "In the practitioner's words", episode["title"]),
-                                  ("when", "Roughly when", episode["approximate_time"])]), renamed)
+                                  ("when", "Roughly when", episode["approximate_time"])]), shielded(self.app, renamed))
 
+    @guarded
     def action_move(self, delta: int) -> None:
         episode_id = self._selected()
         if episode_id:
             self.conversation.move_episode(episode_id, delta)
             self._refresh(episode_id)
 
+    @guarded
+    @guarded
     def action_close(self) -> None:
         self.dismiss(None)

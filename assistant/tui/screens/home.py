@@ -14,6 +14,7 @@ from assistant.cases import list_cases
 from assistant.conversation import STATUS_LABELS, list_conversations
 from assistant.safe_text import safe
 from assistant.store import StoreError
+from assistant.tui.guard import shielded
 
 
 class HomeScreen(Screen):
@@ -115,7 +116,7 @@ class HomeScreen(Screen):
             "Merge the pairs' hand-over files into this database",
             [("paths", "File paths, separated by spaces", "")],
             explanation="Each file is merged whole or not at all; merging the same file again adds nothing.",
-            confirm="Merge"), self._merge)
+            confirm="Merge"), shielded(self.app, self._merge))
 
     def _merge(self, values: dict[str, str] | None) -> None:
         if values:

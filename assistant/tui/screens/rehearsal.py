@@ -20,6 +20,7 @@ from assistant.rehearsal import Rehearsal, debrief, debrief_document, start_rehe
 from assistant.safe_text import safe
 from assistant.store import StoreError
 from assistant.structure import StructureError, list_scenarios
+from assistant.tui.guard import guarded, shielded
 from assistant.tui.screens.conversation import ConversationScreen
 from assistant.tui.screens.dialogs import Choice
 from assistant.tui.widgets.safe_inputs import SafeInput
@@ -56,7 +57,7 @@ def open_rehearsals(app) -> None:
         app.push_screen(RehearsalScreen(conversation_id, scenario))
 
     app.push_screen(Choice("Rehearse with a fictional practitioner", options,
-                           "Enter to choose · Esc to cancel. Rehearsals never appear in reviews or exports."), chosen)
+                           "Enter to choose · Esc to cancel. Rehearsals never appear in reviews or exports."), shielded(app, chosen))
 
 
 class RehearsalScreen(ConversationScreen):
@@ -114,9 +115,11 @@ class RehearsalScreen(ConversationScreen):
         if reply.facts:
             self.app.say("The practitioner told you something new.")
 
+    @guarded
     def action_focus_question(self) -> None:
         self.query_one("#question").focus()
 
+    @guarded
     def action_finish(self) -> None:
         self.save_draft_now()
         self.app.push_screen(DebriefScreen(self.rehearsal), lambda _: self._render_all())
@@ -171,10 +174,12 @@ class DebriefScreen(Screen):
             text.append("  Every question was open.\n")
         self.query_one("#debrief-text", Static).update(text)
 
+    @guarded
     def action_end(self) -> None:
         self.rehearsal.conversation.set_status("ended")
         self.app.say("Rehearsal ended.")
 
+    @guarded
     def action_export(self) -> None:
         folder = Path(self.app.store.path).parent / "exports"
         path = folder / f"rehearsal-{self.rehearsal.scenario.id}-{self.rehearsal.conversation.id[:8]}-debrief.md"
@@ -185,5 +190,6 @@ class DebriefScreen(Screen):
             return
         self.app.say(f"Debrief saved: {path}")
 
+    @guarded
     def action_back(self) -> None:
         self.dismiss(None)

@@ -24,6 +24,7 @@ from assistant.review import (REVIEW_STATES, add_comment, add_finding, case_epis
                               set_review_state)
 from assistant.safe_text import safe
 from assistant.store import StoreError
+from assistant.tui.guard import guarded, shielded
 from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.safe_inputs import SafeInput, SafeTextArea
@@ -132,6 +133,7 @@ class ReviewScreen(Screen):
                      for c in matrix.conversations]
             table.add_row(label, *cells, key=str(index))
 
+    @guarded
     def _open_coverage_cell(self) -> None:
         table = self.query_one("#coverage-table", DataTable)
         row_index, column_index = table.cursor_coordinate
@@ -198,6 +200,7 @@ class ReviewScreen(Screen):
         for entry in chronology(store, self.case_id):
             table.add_row(safe(entry["date"]), safe(entry["agency"]), safe(entry["summary"], single_line=True))
 
+    @guarded
     def action_new_episode(self) -> None:
         ticked = [m for m in self.query_one("#moments", CheckList).ticked if m]
         if not ticked:
@@ -213,8 +216,9 @@ class ReviewScreen(Screen):
                 self.refresh_all()
 
         self.app.push_screen(TextPrompt("A case-level key practice episode", [("title", "Title", "")],
-                                        confirm="Link moments"), created)
+                                        confirm="Link moments"), shielded(self.app, created))
 
+    @guarded
     def action_link(self) -> None:
         ticked = [m for m in self.query_one("#moments", CheckList).ticked if m]
         if not ticked or not self.episodes:
@@ -238,10 +242,12 @@ class ReviewScreen(Screen):
         return None if option.id == "none" else option.id
 
     @on(OptionList.OptionSelected, "#case-episodes")
+    @guarded
     def _episode_chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id and event.option.id != "none":
             self.app.push_screen(EpisodeScreen(event.option.id))
 
+    @guarded
     def action_typology(self) -> None:
         episode_id = self._selected_episode()
         if not episode_id:
@@ -254,7 +260,7 @@ class ReviewScreen(Screen):
                 self.refresh_all()
 
         self.app.push_screen(TagPicker(self.app.structure, current, "Underlying patterns for this episode",
-                                       only_group="typology"), chosen)
+                                       only_group="typology"), shielded(self.app, chosen))
 
     # ---------------------------------------------------------------- influences
     def _fill_influences(self) -> None:
@@ -341,6 +347,7 @@ class ReviewScreen(Screen):
             text.append("\n")
         self.query_one("#findings-text", Static).update(text or Text("No findings drafted yet.", style="dim"))
 
+    @guarded
     def action_new_finding(self) -> None:
         def saved(result: dict[str, Any] | None) -> None:
             if result:
@@ -351,7 +358,7 @@ class ReviewScreen(Screen):
                 self.refresh_all()
                 self.query_one("#review-tabs", TabbedContent).active = "tab-findings"
 
-        self.app.push_screen(FindingScreen(self.episodes, self._selected_episode()), saved)
+        self.app.push_screen(FindingScreen(self.episodes, self._selected_episode()), shielded(self.app, saved))
 
     # ---------------------------------------------------------------- conversations and comments
     def _fill_conversations(self) -> None:
@@ -375,6 +382,7 @@ class ReviewScreen(Screen):
             return "conversation", self.conversations[table.cursor_row]["id"]
         return None
 
+    @guarded
     def action_comment(self) -> None:
         target = self._comment_target()
         if not target:
@@ -386,8 +394,9 @@ class ReviewScreen(Screen):
                 add_comment(self.app.store, target[0], target[1], values["comment"])
                 self.refresh_all()
 
-        self.app.push_screen(TextPrompt(f"Comment on this {target[0]}", [("comment", "Comment", "")]), saved)
+        self.app.push_screen(TextPrompt(f"Comment on this {target[0]}", [("comment", "Comment", "")]), shielded(self.app, saved))
 
+    @guarded
     def action_review_state(self) -> None:
         if self.query_one("#review-tabs", TabbedContent).active != "tab-conversations" or not self.conversations:
             return
@@ -399,6 +408,7 @@ class ReviewScreen(Screen):
         table.move_cursor(row=self.conversations.index(next(c for c in self.conversations
                                                             if c["id"] == conversation["id"])))
 
+    @guarded
     def _list_comments(self) -> None:
         table = self.query_one("#conversation-table", DataTable)
         conversation = self.conversations[table.cursor_row]
@@ -414,6 +424,7 @@ class ReviewScreen(Screen):
                              chosen)
 
     # ---------------------------------------------------------------- export and navigation
+    @guarded
     def action_open(self) -> None:
         active = self.query_one("#review-tabs", TabbedContent).active
         if active == "tab-coverage":
@@ -422,9 +433,11 @@ class ReviewScreen(Screen):
             self._list_comments()
 
     @on(DataTable.CellSelected, "#coverage-table")
+    @guarded
     def _cell_selected(self) -> None:
         self._open_coverage_cell()
 
+    @guarded
     def action_export(self) -> None:
         options = [(Text(label), fmt) for fmt, label in zip(CASE_FORMATS, (
             "Analysis pack (Markdown)", "Analysis pack (Word)", "Notes as CSV (with the codebook)",
@@ -444,6 +457,8 @@ class ReviewScreen(Screen):
             return
         self.app.call_from_thread(self.app.say, "Exported: " + ", ".join(str(p) for p in paths))
 
+    @guarded
+    @guarded
     def action_back(self) -> None:
         self.app.pop_screen()
 
@@ -491,6 +506,8 @@ class EpisodeScreen(Screen):
                 yield Static(Text("No moments are linked to this episode."))
         yield Footer()
 
+    @guarded
+    @guarded
     def action_back(self) -> None:
         self.app.pop_screen()
 
@@ -530,6 +547,7 @@ class FindingScreen(Screen[dict[str, Any] | None]):
     def on_mount(self) -> None:
         self.query_one("#finding-statement").focus()
 
+    @guarded
     def action_save(self) -> None:
         values = {f: self.query_one(f"#finding-{f}", SafeTextArea).text for f, _ in self.FIELDS}
         if not values["statement"].strip():
@@ -538,6 +556,7 @@ class FindingScreen(Screen[dict[str, Any] | None]):
         self.dismiss({"typology_tag": str(self.query_one("#finding-typology", Select).value),
                       "case_episode_ids": sorted(self.query_one("#finding-episodes", CheckList).ticked), **values})
 
+    @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)
 

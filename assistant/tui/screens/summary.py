@@ -17,6 +17,7 @@ from assistant.conversation import STATUS_LABELS, Conversation
 from assistant.exports.record import export_record
 from assistant.safe_text import safe
 from assistant.store import StoreError
+from assistant.tui.guard import guarded
 from assistant.tui.screens.conversation import _clock
 from assistant.tui.widgets.checklist import CheckList
 
@@ -128,6 +129,7 @@ class SummaryScreen(Screen):
         self.query_one("#end", Button).disabled = row["status"] != "in_progress"
 
     @on(Button.Pressed, "#end")
+    @guarded
     def action_end(self) -> None:
         ticked = len(self.query_one("#checklist", CheckList).ticked)
         self.conversation.end()
@@ -135,22 +137,27 @@ class SummaryScreen(Screen):
         self.app.say("Conversation ended." + (f" {missing} closing item(s) were not ticked." if missing else ""))
         self._show()
 
+    @guarded
     def action_status(self, status: str) -> None:
         self.conversation.set_status(status)
         self.app.say(f"Status: {STATUS_LABELS[status]}.")
         self._show()
 
     @on(Button.Pressed, "#export-docx")
+    @guarded
     def _export_docx(self) -> None:
         self.action_export("docx")
 
     @on(Button.Pressed, "#export-md")
+    @guarded
     def _export_md(self) -> None:
         self.action_export("md")
 
+    @guarded
     def action_export(self, fmt: str) -> None:
         export_record_to_default(self.app, self.conversation, fmt)
 
     @on(Button.Pressed, "#back")
+    @guarded
     def action_back(self) -> None:
         self.dismiss(None)
