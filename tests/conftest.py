@@ -70,3 +70,20 @@ def run_cli(*args: str, db: Path | None = None, input: str | None = None, env: d
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """The whole suite runs with internet sockets refused: the product must never need one."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def refuse(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError("network access is disabled in tests")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: (_ for _ in ()).throw(
+        OSError("network access is disabled in tests")))

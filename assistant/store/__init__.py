@@ -85,7 +85,7 @@ def _describe_sqlite_error(error: sqlite3.Error, path: Path) -> StoreError:
         return StoreError(f"{path} is damaged and cannot be used; it has not been changed.")
     if "append-only" in message:
         return StoreError("The audit trail is append-only; the change was refused.")
-    return StoreError(f"The database refused the change ({error.__class__.__name__}); nothing was saved.")
+    return StoreError(f"The database could not do that ({error.__class__.__name__}); nothing was changed.")
 
 
 def inspect_file(path: Path) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {
     "enter": b"\r", "escape": b"\x1b", "tab": b"\t", "ctrl+s": b"\x13", "ctrl+n": b"\x0e", "ctrl+q": b"\x11",
-    "ctrl+g": b"\x07", "ctrl+o": b"\x0f", "f12": b"\x1b[24~", "f1": b"\x1bOP",
+    "ctrl+g": b"\x07", "ctrl+o": b"\x0f", "ctrl+r": b"\x12", "f12": b"\x1b[24~", "f1": b"\x1bOP",
 }
 
 

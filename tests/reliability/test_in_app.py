@@ -32,7 +32,7 @@ async def test_a_failing_audit_insert_saves_nothing_and_keeps_the_text(tmp_path)
         await type_note(pilot, "The practitioner's exact words")
         assert notes(db) == []
         assert app.screen.query_one("#editor").text == "The practitioner's exact words"
-        assert any("nothing was saved" in m for m in messages(app))
+        assert any("The note was not saved" in m and "still in the editor" in m for m in messages(app))
         other.execute("DROP TRIGGER fail_audit")
         other.commit()
         await pilot.press("ctrl+s")

@@ -378,7 +378,7 @@ class ConversationScreen(Screen):
                 self._retry_timer = self.set_interval(SAVE_RETRY_SECONDS, self._retry_save)
             return
         except StoreError as error:
-            self.app.say(str(error), error=True)  # the text stays in the editor
+            self.app.say(f"The note was not saved: {error} Your text is still in the editor.", error=True)
             return
         self._stop_retrying()
         stale_draft = False
