@@ -13,11 +13,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from assistant.safe_text import clean_input
 from assistant.store import Store, StoreError, checksum, new_id, now
-from assistant.structure import Section, Structure
+
+if TYPE_CHECKING:  # the structure's models (and pydantic) are not needed to list conversations
+    from assistant.structure import Section, Structure
 
 MARKS = ("asked", "skipped", "declined", "later")
 STATUSES = ("in_progress", "ended", "sent_for_checking", "checked")

@@ -19,9 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlite_utils import Database
-
-from assistant.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+from assistant.store.versions import APPLICATION_ID, SCHEMA_VERSION
 
 DB_ENV = "LEARNING_TOGETHER_DB"
 BUSY_TIMEOUT_MS = 2000
@@ -161,8 +159,12 @@ def _connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Conn
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
-    db = Database(conn)
-    migrations.apply(db)
+    # sqlite-utils and the migrations load only when a database is created or upgraded: start-up stays quick.
+    from sqlite_utils import Database
+
+    from assistant.store.schema import migrations
+
+    migrations.apply(Database(conn))
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -193,11 +195,17 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection, lock_handle: Any = None) -> None:
         self.path = path
         self.conn = conn
-        self.db = Database(conn)
         self._lock = threading.RLock()
         self._lock_handle = lock_handle
         self._depth = 0
         self.device_id = self.setting("device_id") or "unknown-device"
+
+    @property
+    def db(self):
+        """The connection as a `sqlite_utils.Database` (loaded on first use)."""
+        from sqlite_utils import Database
+
+        return Database(self.conn)
 
     # ---------------------------------------------------------------- reading
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:

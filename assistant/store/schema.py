@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-# "LTCA": tells this application's databases apart from every other SQLite file.
-APPLICATION_ID = 0x4C544341
+from assistant.store.versions import APPLICATION_ID, SCHEMA_VERSION  # noqa: F401  (re-exported)
 
 migrations = Migrations("learning-together")
 
@@ -287,4 +286,10 @@ def m003_provenance(db: Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN source TEXT")
 
 
-SCHEMA_VERSION = 3
+@migrations()
+def m004_event_sequence_index(db: Database) -> None:
+    """Finding a device's next sequence number stays instant however long the audit trail grows."""
+    db.execute("CREATE INDEX IF NOT EXISTS events_device_seq ON events (device, device_seq)")
+
+
+assert len(migrations._migrations) == SCHEMA_VERSION, "add the new migration to SCHEMA_VERSION in versions.py"

@@ -6,13 +6,16 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from textual.app import App
 from textual.binding import Binding
 
 from assistant.safe_text import safe, visible
 from assistant.store import Store, StoreError, open_store
-from assistant.structure import Structure, StructureError, load_structure
+
+if TYPE_CHECKING:
+    from assistant.structure import Structure
 
 
 class LearningTogetherApp(App):
@@ -20,19 +23,27 @@ class LearningTogetherApp(App):
 
     TITLE = "Learning Together"
     SUB_TITLE = "conversation assistant"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, store: Store, structure: Structure, *, clock: bool = True) -> None:
+    def __init__(self, store: Store, structure: "Structure | Callable[[], Structure]", *, clock: bool = True) -> None:
         super().__init__()
         self.store = store
-        self.structure = structure
+        self._structure = structure
         # Snapshot tests turn the clock off so screens are the same on every run.
         self.clock = clock
+
+    @property
+    def structure(self) -> "Structure":
+        """The conversation structure; loaded (and validated) when a screen first needs it, so the
+        home screen paints without waiting for it."""
+        if callable(self._structure):
+            self._structure = self._structure()
+        return self._structure
 
     def on_mount(self) -> None:
         from assistant.tui.screens.home import HomeScreen
@@ -84,18 +95,16 @@ class LearningTogetherApp(App):
         self.store.close()
 
 
-def run_app(db: Path | None = None, structure_path: Path | None = None) -> int:
+def run_app(db: Path | None = None) -> int:
     """Open the database (refusing anything unsafe) and run the app; returns the exit status."""
+    from assistant.structure import load_structure
+
     try:
-        structure = load_structure(structure_path) if structure_path else load_structure()
         # A short busy wait: the screen retries a blocked save itself rather than freezing.
         store = open_store(db, exclusive=True, busy_timeout_ms=150)
-    except (StoreError, StructureError) as error:
+    except StoreError as error:
         print(f"Error: {visible(str(error))}", file=sys.stderr)
         return 1
-    app = LearningTogetherApp(store, structure)
+    app = LearningTogetherApp(store, load_structure)
     app.run()
     return app.return_code or 0
-
-
-__all__ = ["LearningTogetherApp", "run_app", "safe"]

@@ -1,0 +1,71 @@
+"""Start-up: whole-process time until the home screen is first painted (headless), against a bare
+Textual app with the same number of widgets, in the same run. Budget: ≤ 1.5× the bare app."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import report
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 12
+
+# The same path as `learning-together` (run_app), exiting once the home screen is painted.
+PRODUCT = """
+import sys
+from assistant.tui.app import LearningTogetherApp
+from assistant.store import open_store
+def structure():
+    from assistant.structure import load_structure
+    return load_structure()
+class FirstPaint(LearningTogetherApp):
+    def on_ready(self):
+        self.call_after_refresh(self.exit)
+FirstPaint(open_store(sys.argv[1], exclusive=True, busy_timeout_ms=150), structure).run(headless=True)
+"""
+
+BARE = """
+from textual.app import App
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+class Bare(App):
+    def compose(self):
+        yield Header()
+        with Vertical():
+            yield Static("text")
+            yield DataTable()
+        yield Footer()
+    def on_ready(self):
+        self.call_after_refresh(self.exit)
+Bare().run(headless=True)
+"""
+
+
+def run(code: str, *args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=ROOT, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> bool:
+    db = Path(tempfile.mkdtemp()) / "startup.db"
+    run(PRODUCT, str(db))  # creates the database; also warms the file cache
+    run(BARE)
+    product, bare = [], []
+    for _ in range(RUNS):  # interleaved so both see the same machine conditions
+        bare.append(run(BARE))
+        product.append(run(PRODUCT, str(db)))
+    product_ms = statistics.median(product) * 1000
+    bare_ms = statistics.median(bare) * 1000
+    print(f"     start-up medians over {RUNS} runs: bare Textual app {bare_ms:.0f} ms, home screen {product_ms:.0f} ms")
+    report("start-up: home screen / bare Textual app (ratio)", product_ms / bare_ms, 1.5, "x")
+    return product_ms / bare_ms <= 1.5
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
