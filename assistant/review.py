@@ -198,9 +198,10 @@ def influence_counts(store: Store, structure: Structure, case_id: str) -> dict[s
     factors = [t.id for t in structure.tags_in_group("factor")]
     marks = ",".join("?" * len(factors))
     rows = store.query(
+        # CROSS JOIN keeps SQLite walking from the case's conversations, not from every tagged note.
         f"""SELECT v.id AS conversation_id, n.episode_id, l.case_episode_id, t.tag_id
-            FROM notes n JOIN conversations v ON v.id = n.conversation_id
-            JOIN note_tags t ON t.note_id = n.id
+            FROM conversations v CROSS JOIN notes n ON n.conversation_id = v.id
+            CROSS JOIN note_tags t ON t.note_id = n.id
             LEFT JOIN case_episode_links l ON l.episode_id = n.episode_id
             WHERE v.case_id = ? AND v.mode = 'live' AND n.deleted_at IS NULL AND t.tag_id IN ({marks})""",
         [case_id, *factors],

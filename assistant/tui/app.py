@@ -45,6 +45,12 @@ class LearningTogetherApp(App):
             self._structure = self._structure()
         return self._structure
 
+    def on_ready(self) -> None:
+        # The home screen is painted: load the structure now, off the UI thread, so the first
+        # conversation or review opens without a pause.
+        if callable(self._structure):
+            self.run_worker(lambda: self.structure, thread=True, group="warm-up")
+
     def on_mount(self) -> None:
         from assistant.tui.screens.home import HomeScreen
 

@@ -26,11 +26,20 @@ def lead_database(tmp_path):
     return db
 
 
+async def settle(pilot):
+    """The workspace loads its data in a worker: wait for it, then for the screen to draw it."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def open_workspace(pilot):
     await pilot.press("v")
     await pilot.pause()
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
     assert isinstance(pilot.app.screen, ReviewScreen)
 
 
@@ -54,7 +63,7 @@ async def test_link_moments_read_accounts_search_and_draft_a_finding(tmp_path):
         await pilot.pause()
         await fill(pilot, **{"field-title": "The concern form by fax"})
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         episodes = screen.query_one("#case-episodes")
         assert "The concern form by fax" in str(episodes.get_option_at_index(0).prompt)
         episodes.focus()
@@ -93,7 +102,7 @@ async def test_link_moments_read_accounts_search_and_draft_a_finding(tmp_path):
             app.screen.query_one(f"#finding-{field}").text = text
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
         assert "Faxed concerns are treated as delivered." in str(screen.query_one("#findings-text").render())
         screen._export("md")

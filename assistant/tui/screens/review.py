@@ -63,67 +63,120 @@ class ReviewScreen(Screen):
     def __init__(self, case_id: str) -> None:
         super().__init__()
         self.case_id = case_id
+        self.conversations: list[dict[str, Any]] = []
+        self.episodes: list[dict[str, Any]] = []
+        self.matrix = None
 
     def compose(self) -> ComposeResult:
         store = self.app.store
         self.case = store.one("SELECT * FROM cases WHERE id = ?", (self.case_id,))
         yield Header()
         yield Static(safe(f"Review · {self.case['reference']} · {self.case['label']}", "bold"), id="review-title")
+        # Only the first pane is built when the workspace opens; each other pane is built the first
+        # time it is shown, so opening a large case never holds the screen still.
         with TabbedContent(id="review-tabs"):
             with TabPane("Coverage", id="tab-coverage"):
                 yield Static(Text("✓ covered · – skipped · ✗ declined · ↻ come back later · ○ not reached. "
                                   "Enter on a cell reads its notes."), classes="hint")
                 yield DataTable(id="coverage-table", cursor_type="cell", zebra_stripes=True)
-            with TabPane("Episodes", id="tab-episodes"):
-                with Horizontal():
-                    with Vertical(classes="review-column"):
-                        yield Label("Key moments · Space ticks · E links as one episode · L to an existing one")
-                        yield CheckList(id="moments")
-                    with Vertical(classes="review-column"):
-                        yield Label("Case episodes · Enter: accounts side by side · T: patterns")
-                        yield OptionList(id="case-episodes")
-                        yield Label("Chronology")
-                        yield DataTable(id="review-chronology", cursor_type="row")
-            with TabPane("Influences", id="tab-influences"):
-                yield DataTable(id="influence-table", zebra_stripes=True)
-                yield Static(id="influence-together")
-            with TabPane("Notes", id="tab-notes"):
-                with Horizontal(id="note-filters"):
-                    yield SafeInput(placeholder="Search words", id="note-search")
-                    yield Select([], prompt="Any tag", id="filter-tag")
-                    yield Select([], prompt="Any section", id="filter-section")
-                    yield Select([], prompt="Any conversation", id="filter-conversation")
-                    yield Select([("lead", "lead"), ("second", "second")], prompt="Any author", id="filter-author")
-                yield Static(id="note-count")
-                yield OptionList(id="note-results")
-            with TabPane("Findings", id="tab-findings"):
-                yield Static(Text("F drafts a finding against one of SCIE's underlying patterns."), classes="hint")
-                yield VerticalScroll(Static(id="findings-text"))
-            with TabPane("Conversations", id="tab-conversations"):
-                yield Static(Text("S sets the review state · C adds a comment · Enter lists comments (R resolves)."),
-                             classes="hint")
-                yield DataTable(id="conversation-table", cursor_type="row", zebra_stripes=True)
+            for title, pane_id in (("Episodes", "tab-episodes"), ("Influences", "tab-influences"),
+                                   ("Notes", "tab-notes"), ("Findings", "tab-findings"),
+                                   ("Conversations", "tab-conversations")):
+                yield TabPane(title, id=pane_id)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.built_panes: set[str] = set()
+        self.data: dict[str, Any] | None = None
         self.refresh_all()
 
+    def _build_pane(self, pane_id: str) -> list:
+        if pane_id == "tab-episodes":
+            return [Horizontal(
+                Vertical(Label("Key moments · Space ticks · E links as one episode · L to an existing one"),
+                         CheckList(id="moments"), classes="review-column"),
+                Vertical(Label("Case episodes · Enter: accounts side by side · T: patterns"),
+                         OptionList(id="case-episodes"), Label("Chronology"),
+                         DataTable(id="review-chronology", cursor_type="row"), classes="review-column"))]
+        if pane_id == "tab-influences":
+            return [DataTable(id="influence-table", zebra_stripes=True), Static(id="influence-together")]
+        if pane_id == "tab-notes":
+            return [Horizontal(
+                SafeInput(placeholder="Search words", id="note-search"),
+                Select([], prompt="Any tag", id="filter-tag"),
+                Select([], prompt="Any section", id="filter-section"),
+                Select([], prompt="Any conversation", id="filter-conversation"),
+                Select([("lead", "lead"), ("second", "second")], prompt="Any author", id="filter-author"),
+                id="note-filters"), Static(id="note-count"), OptionList(id="note-results")]
+        if pane_id == "tab-findings":
+            return [Static(Text("F drafts a finding against one of SCIE's underlying patterns."), classes="hint"),
+                    VerticalScroll(Static(id="findings-text"))]
+        return [Static(Text("S sets the review state · C adds a comment · Enter lists comments (R resolves)."),
+                       classes="hint"),
+                DataTable(id="conversation-table", cursor_type="row", zebra_stripes=True)]
+
+    @on(TabbedContent.TabActivated, "#review-tabs")
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        pane_id = event.pane.id
+        if pane_id == "tab-coverage" or pane_id in self.built_panes:
+            return
+        self.built_panes.add(pane_id)
+        await event.pane.mount_all(self._build_pane(pane_id))
+        if self.data is not None:
+            self._fill_pane(pane_id)
+
+    def _fill_pane(self, pane_id: str) -> None:
+        if pane_id == "tab-episodes":
+            self._fill_episodes()
+        elif pane_id == "tab-influences":
+            self._fill_influences()
+        elif pane_id == "tab-notes":
+            self._fill_filters()
+            self.run_search()
+        elif pane_id == "tab-findings":
+            self._fill_findings()
+        elif pane_id == "tab-conversations":
+            self._fill_conversations()
+
     def refresh_all(self) -> None:
-        self.conversations = live_conversations(self.app.store, self.case_id)
+        self._load()
+
+    @work(thread=True, exclusive=True, group="review-load")
+    def _load(self) -> None:
+        """Every query for the workspace, off the UI thread so a large case never freezes the screen."""
+        store, structure = self.app.store, self.app.structure
+        try:
+            conversations = live_conversations(store, self.case_id)
+            data = {
+                "conversations": conversations,
+                "matrix": coverage_matrix(store, structure, self.case_id),
+                "episodes": case_episodes(store, self.case_id),
+                "moments": case_moments(store, self.case_id),
+                "chronology": chronology(store, self.case_id),
+                "counts": influence_counts(store, structure, self.case_id),
+                "findings": findings(store, self.case_id),
+                "open_comments": {c["id"]: sum(1 for x in comments(store, c["id"]) if not x["resolved"])
+                                  for c in conversations},
+            }
+        except StoreError as error:
+            self.app.call_from_thread(self.app.say, str(error), error=True)
+            return
+        self.app.call_from_thread(self._show, data)
+
+    def _show(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.conversations = data["conversations"]
+        self.matrix = data["matrix"]
+        self.episodes = data["episodes"]
         self._fill_coverage()
-        self._fill_episodes()
-        self._fill_influences()
-        self._fill_filters()
-        self._fill_findings()
-        self._fill_conversations()
-        self.run_search()
+        for pane_id in self.built_panes:
+            self._fill_pane(pane_id)
 
     # ---------------------------------------------------------------- coverage
     def _fill_coverage(self) -> None:
         table = self.query_one("#coverage-table", DataTable)
         table.clear(columns=True)
-        matrix = coverage_matrix(self.app.store, self.app.structure, self.case_id)
-        self.matrix = matrix
+        matrix = self.matrix
         table.add_column("Section · prompt", key="prompt")
         for c in matrix.conversations:
             table.add_column(safe(c["practitioner_role"], single_line=True), key=c["id"])
@@ -137,7 +190,7 @@ class ReviewScreen(Screen):
     def _open_coverage_cell(self) -> None:
         table = self.query_one("#coverage-table", DataTable)
         row_index, column_index = table.cursor_coordinate
-        if column_index == 0 or not self.matrix.conversations:
+        if column_index == 0 or self.matrix is None or not self.matrix.conversations:
             return
         row = self.matrix.rows[row_index]
         conversation = self.matrix.conversations[column_index - 1]
@@ -164,10 +217,8 @@ class ReviewScreen(Screen):
 
     # ---------------------------------------------------------------- episodes
     def _fill_episodes(self) -> None:
-        store = self.app.store
-        self.episodes = case_episodes(store, self.case_id)
         titles = {e["id"]: e["title"] for e in self.episodes}
-        moments = case_moments(store, self.case_id)
+        moments = self.data["moments"]
         checklist = self.query_one("#moments", CheckList)
         checklist.ticked.clear()
         items = []
@@ -197,12 +248,16 @@ class ReviewScreen(Screen):
         table = self.query_one("#review-chronology", DataTable)
         table.clear(columns=True)
         table.add_columns("Date", "Agency", "Summary")
-        for entry in chronology(store, self.case_id):
+        for entry in self.data["chronology"]:
             table.add_row(safe(entry["date"]), safe(entry["agency"]), safe(entry["summary"], single_line=True))
 
     @guarded
+    def _ticked_moments(self) -> list[str]:
+        found = self.query("#moments")
+        return [m for m in found.first(CheckList).ticked if m] if found else []
+
     def action_new_episode(self) -> None:
-        ticked = [m for m in self.query_one("#moments", CheckList).ticked if m]
+        ticked = self._ticked_moments()
         if not ticked:
             self.app.say("Tick the key moments that are the same episode (Space), then press E.")
             return
@@ -220,7 +275,7 @@ class ReviewScreen(Screen):
 
     @guarded
     def action_link(self) -> None:
-        ticked = [m for m in self.query_one("#moments", CheckList).ticked if m]
+        ticked = self._ticked_moments()
         if not ticked or not self.episodes:
             self.app.say("Tick moments, then L links them to an existing episode.")
             return
@@ -235,6 +290,8 @@ class ReviewScreen(Screen):
                                     [(safe(e["title"], single_line=True), e["id"]) for e in self.episodes]), chosen)
 
     def _selected_episode(self) -> str | None:
+        if not self.query("#case-episodes"):
+            return None
         options = self.query_one("#case-episodes", OptionList)
         if options.highlighted is None:
             return None
@@ -265,7 +322,7 @@ class ReviewScreen(Screen):
     # ---------------------------------------------------------------- influences
     def _fill_influences(self) -> None:
         structure = self.app.structure
-        counts = influence_counts(self.app.store, structure, self.case_id)
+        counts = self.data["counts"]
         table = self.query_one("#influence-table", DataTable)
         table.clear(columns=True)
         table.add_columns("Category", "Level", "Total", *[safe(c["practitioner_role"], single_line=True)
@@ -303,6 +360,8 @@ class ReviewScreen(Screen):
         return None if value is Select.NULL else str(value)
 
     def run_search(self) -> None:
+        if "tab-notes" not in self.built_panes or not self.query("#filter-author"):
+            return
         self._search(self.query_one("#note-search", SafeInput).value, self._filter_value("filter-tag"),
                      self._filter_value("filter-section"), self._filter_value("filter-conversation"),
                      self._filter_value("filter-author"))
@@ -332,7 +391,7 @@ class ReviewScreen(Screen):
         structure = self.app.structure
         titles = {e["id"]: e["title"] for e in self.episodes}
         text = Text()
-        for number, finding in enumerate(findings(self.app.store, self.case_id), start=1):
+        for number, finding in enumerate(self.data["findings"], start=1):
             text.append(f"Finding {number} · {structure.tag_by_id[finding['typology_tag']].label}\n", style="bold")
             for label, key in (("The finding", "statement"), ("How it showed in this case", "in_this_case"),
                                ("Evidence it is systemic", "systemic_evidence"), ("Why it matters", "why_it_matters"),
@@ -366,7 +425,7 @@ class ReviewScreen(Screen):
         table.clear(columns=True)
         table.add_columns("Practitioner", "Status", "Notes", "Review", "Open comments")
         for c in self.conversations:
-            open_comments = sum(1 for x in comments(self.app.store, c["id"]) if not x["resolved"])
+            open_comments = self.data["open_comments"].get(c["id"], 0)
             table.add_row(safe(_role(c), single_line=True), Text(c["status"].replace("_", " ")),
                           Text(str(c["note_count"])), Text(c["review_state"].replace("_", " ")),
                           Text(str(open_comments)), key=c["id"])
