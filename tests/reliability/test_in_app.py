@@ -66,6 +66,12 @@ async def test_read_only_database_keeps_the_text(tmp_path):
         await type_note(pilot, "Typed while the database is read-only")
         assert any("read-only" in m for m in messages(app))
         assert app.screen.query_one("#editor").text == "Typed while the database is read-only"
+        editor = app.screen.query_one("#editor")
+        for extra in range(8):  # keep typing while autosave keeps failing
+            editor.insert(f" more{extra}")
+            await pilot.pause(0.25)
+        autosave_messages = [m for m in messages(app) if "The draft is kept on screen" in m]
+        assert len(autosave_messages) == 1  # told once; autosave backs off, no tight retry loop
         app.store.conn.execute("PRAGMA query_only = OFF")
 
 
