@@ -17,11 +17,11 @@ from pathlib import Path
 from assistant.cases import add_case
 from assistant.conversation import create_conversation
 from assistant.store import open_store, verify_audit
-from assistant.store.schema import APPLICATION_ID, SCHEMA_VERSION
+from assistant.store.versions import SCHEMA_VERSION
 from assistant.structure import load_structure
 
 from tests.reliability.harness import ROOT
-from tests.unit.pairs import pair_database
+from tests.unit.pairs import old_schema_database, pair_database
 
 KILLS = 60
 
@@ -71,26 +71,12 @@ def test_kill_storm(tmp_path):
     print(f"\nkill storm: {KILLS} SIGKILLs, {len(notes)} notes, {len(acknowledged)} acknowledged, none lost")
 
 
-def _old_database(path: Path) -> None:
-    from sqlite_utils import Database
-
-    from assistant.store.schema import migrations
-
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    migrations.apply(Database(conn), stop_before="m002_review")
-    conn.execute("INSERT INTO settings VALUES ('device_id', 'old-device')")
-    conn.execute("PRAGMA user_version = 1")
-    conn.commit()
-    conn.close()
-
-
 def test_interrupted_migration_is_all_old_or_all_new(tmp_path):
     rng = random.Random(7)
     outcomes = set()
     for trial in range(12):
         path = tmp_path / f"old-{trial}.db"
-        _old_database(path)
+        old_schema_database(path)
         process = subprocess.Popen([sys.executable, "-m", "assistant", "--db", str(path), "case", "list"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
         time.sleep(rng.uniform(0.05, 0.6))

@@ -38,3 +38,20 @@ def pair_database(path: Path, role: str, moments: list[str], reference: str = "C
     c.mark_prompt("from_records", "skipped", section_id="queries")
     store.close()
     return {"path": path, "conversation_id": conversation_id, "episodes": episode_ids}
+
+
+def old_schema_database(path: Path) -> None:
+    """A database as the first release made it (schema 1), to test upgrades."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from assistant.store.schema import APPLICATION_ID, migrations
+
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    migrations.apply(Database(conn), stop_before="m002_review")
+    conn.execute("INSERT INTO settings VALUES ('device_id', 'old-device')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()

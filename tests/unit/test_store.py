@@ -182,18 +182,10 @@ def test_backup_is_a_complete_private_copy(store, case_id, tmp_path):
 
 
 def test_migration_from_an_older_schema_backs_up_first(tmp_path):
-    from sqlite_utils import Database
-
-    from assistant.store.schema import migrations
+    from tests.unit.pairs import old_schema_database
 
     path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    migrations.apply(Database(conn), stop_before="m002_review")
-    conn.execute("INSERT INTO settings VALUES ('device_id', 'dev-1')")
-    conn.execute("PRAGMA user_version = 1")
-    conn.commit()
-    conn.close()
+    old_schema_database(path)
     store = open_store(path)
     assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION
     assert store.one("SELECT name FROM sqlite_master WHERE name = 'findings'")
