@@ -6,6 +6,7 @@ Every error is one sentence on stderr and a non-zero exit; nothing stored is cha
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -40,23 +41,61 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
+PASSPHRASE_ENV = "LEARNING_TOGETHER_PASSPHRASE"
+
+
+def _secret(file: Path | None, env: str, prompt: str | None, confirm: bool = False) -> str | None:
+    """A passphrase from a file, then an environment variable, then (at a terminal) a hidden prompt.
+    Never from a command-line argument, where other users could read it."""
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as error:
+            raise StoreError(f"The passphrase file {file} cannot be read ({error.strerror}).") from None
+    if os.environ.get(env):
+        return os.environ[env]
+    if prompt and sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    return None
+
+
 def _store(ctx: click.Context, *, exclusive: bool = False):
-    return open_store(ctx.obj["db"], exclusive=exclusive)
+    """Open --db; an encrypted database is unlocked with the passphrase (three tries at a terminal)."""
+    from assistant.store import PassphraseNeeded
+
+    passphrase = _secret(ctx.obj["passphrase_file"], PASSPHRASE_ENV, None)
+    try:
+        return open_store(ctx.obj["db"], exclusive=exclusive, passphrase=passphrase)
+    except PassphraseNeeded:
+        if not sys.stdin.isatty():
+            raise
+    for attempt in range(3):
+        passphrase = click.prompt("Passphrase", hide_input=True, err=True)
+        try:
+            return open_store(ctx.obj["db"], exclusive=exclusive, passphrase=passphrase)
+        except StoreError as error:
+            if attempt == 2 or "wrong passphrase" not in str(error):
+                raise
+            click.echo("Wrong passphrase; try again.", err=True)
+    raise StoreError("wrong passphrase")  # pragma: no cover
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db", type=click.Path(dir_okay=True, path_type=Path), default=None,
               help="Database file (default: LEARNING_TOGETHER_DB, else the user data directory).")
+@click.option("--passphrase-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A file holding the database's passphrase (else LEARNING_TOGETHER_PASSPHRASE, else asked).")
 @click.version_option(package_name="learning-together", prog_name="learning-together")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None) -> None:
+def main(ctx: click.Context, db: Path | None, passphrase_file: Path | None) -> None:
     """The Learning Together conversation assistant. With no command, opens the terminal app."""
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
+    ctx.obj["passphrase_file"] = passphrase_file
     if ctx.invoked_subcommand is None:
         from assistant.tui.app import run_app
 
-        sys.exit(run_app(db))
+        sys.exit(run_app(db, _secret(passphrase_file, PASSPHRASE_ENV, None)))
 
 
 # ------------------------------------------------------------------ structure
@@ -127,10 +166,13 @@ def case_list(ctx: click.Context, as_json: bool) -> None:
     """List cases with their conversation counts."""
     from assistant.cases import list_cases
 
-    cases = list_cases(_store(ctx))
+    store = _store(ctx)
+    cases = list_cases(store)
     if as_json:
         click.echo(json.dumps(cases, indent=2, ensure_ascii=False))
         return
+    if not store.encrypted:
+        click.echo("Note: this database is not encrypted (see `learning-together encrypt`).", err=True)
     if not cases:
         click.echo("No cases yet. Add one with: learning-together case add --ref REF --label LABEL")
         return
@@ -206,29 +248,110 @@ def export(ctx: click.Context, reference: str | None, conversation_id: str | Non
         paths = export_case(store, structure, reference, fmt, out, actor="cli")
     for path in paths:
         click.echo(f"Wrote {visible(str(path))}")
+    if store.encrypted:
+        click.echo("Warning: the export is not encrypted, unlike the database; keep it somewhere safe and "
+                   "delete it when it is no longer needed.", err=True)
 
 
 @main.command()
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The hand-over file to create.")
+@click.option("--encrypt", "encrypt_copy", is_flag=True, help="Encrypt the copy with its own passphrase (recommended).")
+@click.option("--plain", is_flag=True, help="Write an unencrypted copy (recorded in the audit trail).")
+@click.option("--handover-passphrase-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file holding the copy's passphrase (else LEARNING_TOGETHER_HANDOVER_PASSPHRASE, else asked).")
 @click.pass_context
-def handover(ctx: click.Context, out: Path) -> None:
+def handover(ctx: click.Context, out: Path, encrypt_copy: bool, plain: bool,
+             handover_passphrase_file: Path | None) -> None:
     """Make a consistent hand-over copy of this database for the lead reviewer."""
     from assistant.merge import handover as make_handover
 
-    path = make_handover(_store(ctx), out, actor="cli")
-    click.echo(f"Hand-over copy written to {visible(str(path))} (readable by you only).")
+    if encrypt_copy == plain:
+        raise StoreError("Choose --encrypt (recommended) or --plain for the hand-over copy.")
+    passphrase = None
+    if encrypt_copy:
+        passphrase = _secret(handover_passphrase_file, "LEARNING_TOGETHER_HANDOVER_PASSPHRASE",
+                             "Passphrase for the hand-over copy", confirm=True)
+        if passphrase is None:
+            raise StoreError("Give the hand-over copy a passphrase (LEARNING_TOGETHER_HANDOVER_PASSPHRASE or "
+                             "--handover-passphrase-file).")
+    path = make_handover(_store(ctx), out, actor="cli", passphrase=passphrase)
+    kind = "encrypted" if passphrase else "NOT encrypted"
+    click.echo(f"Hand-over copy written to {visible(str(path))} ({kind}; readable by you only).")
 
 
 @main.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source-passphrase-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file holding the hand-over files' passphrase (else LEARNING_TOGETHER_SOURCE_PASSPHRASE, "
+                   "else asked).")
 @click.pass_context
-def merge(ctx: click.Context, sources: tuple[Path, ...]) -> None:
+def merge(ctx: click.Context, sources: tuple[Path, ...], source_passphrase_file: Path | None) -> None:
     """Bring pair databases into --db; safe to repeat (nothing is added twice)."""
     from assistant.merge import merge_source
+    from assistant.store import is_encrypted_file
 
     store = _store(ctx)
+    passphrase = None
+    if any(is_encrypted_file(Path(s)) for s in sources):
+        passphrase = _secret(source_passphrase_file, "LEARNING_TOGETHER_SOURCE_PASSPHRASE",
+                             "Passphrase for the hand-over files")
     for source in sources:
-        click.echo(visible(merge_source(store, source, actor="cli").summary()))
+        click.echo(visible(merge_source(store, source, actor="cli", passphrase=passphrase).summary()))
+
+
+# ------------------------------------------------------------------ encryption
+NEW_PASSPHRASE_ENV = "LEARNING_TOGETHER_NEW_PASSPHRASE"
+
+
+@main.command()
+@click.option("--encrypt", "encrypted", is_flag=True, help="Protect the new database with a passphrase.")
+@click.pass_context
+def init(ctx: click.Context, encrypted: bool) -> None:
+    """Create the database (encrypted with --encrypt); an existing one is left alone."""
+    from assistant.store import default_db_path
+
+    path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
+    if path.exists():
+        raise StoreError(f"{path} already exists; nothing was changed.")
+    passphrase = None
+    if encrypted:
+        passphrase = _secret(ctx.obj["passphrase_file"], PASSPHRASE_ENV, "New passphrase", confirm=True)
+        if passphrase is None:
+            raise StoreError("Give a passphrase (LEARNING_TOGETHER_PASSPHRASE or --passphrase-file).")
+    store = open_store(path, passphrase=passphrase, encrypt_new=encrypted)
+    store.close()
+    click.echo(f"Created {'an encrypted' if encrypted else 'a plain'} database at {visible(str(path))}.")
+
+
+@main.command()
+@click.option("--new-passphrase-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file holding the new passphrase (else LEARNING_TOGETHER_NEW_PASSPHRASE, else asked).")
+@click.pass_context
+def rekey(ctx: click.Context, new_passphrase_file: Path | None) -> None:
+    """Change an encrypted database's passphrase."""
+    store = _store(ctx, exclusive=True)
+    new = _secret(new_passphrase_file, NEW_PASSPHRASE_ENV, "New passphrase", confirm=True)
+    if new is None:
+        raise StoreError("Give the new passphrase (LEARNING_TOGETHER_NEW_PASSPHRASE or --new-passphrase-file).")
+    store.rekey(new)
+    store.close()
+    click.echo("The passphrase has been changed.")
+
+
+@main.command()
+@click.option("--new-passphrase-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file holding the passphrase (else LEARNING_TOGETHER_NEW_PASSPHRASE, else asked).")
+@click.pass_context
+def encrypt(ctx: click.Context, new_passphrase_file: Path | None) -> None:
+    """Encrypt a plain database in place (an encrypted copy is made and checked before it replaces it)."""
+    from assistant.store import default_db_path, encrypt_database
+
+    path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
+    new = _secret(new_passphrase_file, NEW_PASSPHRASE_ENV, "New passphrase", confirm=True)
+    if new is None:
+        raise StoreError("Give a passphrase (LEARNING_TOGETHER_NEW_PASSPHRASE or --new-passphrase-file).")
+    encrypt_database(path, new)
+    click.echo(f"{visible(str(path))} is now encrypted. Keep the passphrase safe: without it the notes cannot be read.")
 
 
 # ------------------------------------------------------------------ erasure

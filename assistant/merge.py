@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cases import NOT_REHEARSAL_ONLY
-from assistant.store import Store, StoreError, checksum, inspect_file, new_id, now
+from assistant.store import (Store, StoreError, check_passphrase, checksum, inspect_file, is_encrypted_file,
+                             new_id, now, open_read_only)
 
 # Columns that change as a pair works and do not make two copies of a row different.
 _VOLATILE = {"source", "updated_at", "position_section", "position_episode", "position_prompt"}
@@ -64,35 +65,55 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def handover(store: Store, out: Path, actor: str = "pair") -> Path:
-    """A consistent private copy of the pair's database for the lead reviewer (SQLite backup API)."""
+def handover(store: Store, out: Path, actor: str = "pair", passphrase: str | None = None) -> Path:
+    """A consistent private copy of the pair's database for the lead reviewer.
+
+    With a passphrase the copy is encrypted (SQLCipher), whatever the database itself is; without one
+    it is plain, which the audit trail records.
+    """
     out = Path(out)
-    store.backup_to(out)
+    if passphrase is not None:
+        check_passphrase(passphrase)
+        store.export_copy(out, passphrase)
+    elif store.encrypted:
+        store.export_copy(out, None)
+    else:
+        store.backup_to(out)
     with store.write():
-        store.event("handover", "database", store.device_id, {"file": out.name, "sha256": file_sha256(out)}, actor)
+        store.event("handover", "database", store.device_id,
+                    {"file": out.name, "sha256": file_sha256(out), "encrypted": passphrase is not None}, actor)
     return out
 
 
-def _open_source(path: Path) -> sqlite3.Connection:
+def _open_source(path: Path, passphrase: str | None) -> Any:
     if not path.exists():
         raise MergeError(f"There is no file at {path}.")
-    inspect_file(path)  # refuses foreign files, newer versions and damage, reading only
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
+    if not is_encrypted_file(path):
+        passphrase = None
+    inspect_file(path, passphrase)  # refuses foreign files, newer versions, damage, a wrong passphrase
+    conn = open_read_only(path, passphrase)
+    conn.row_factory = sqlite3.Row if passphrase is None else _cipher_row()
     return conn
+
+
+def _cipher_row() -> Any:
+    import sqlcipher3.dbapi2 as driver
+
+    return driver.Row
 
 
 def _content(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in _VOLATILE}
 
 
-def merge_source(store: Store, path: Path, actor: str = "lead reviewer") -> MergeReport:
-    """Merge one pair database into `store`; see the module docstring for the rules."""
+def merge_source(store: Store, path: Path, actor: str = "lead reviewer", passphrase: str | None = None) -> MergeReport:
+    """Merge one pair database (plain, or encrypted with `passphrase`) into `store`; see the module
+    docstring for the rules."""
     path = Path(path).resolve()
     if path == Path(store.path).resolve():
         raise MergeError("A database cannot be merged into itself.")
     sha = file_sha256(path) if path.exists() else ""
-    source = _open_source(path)
+    source = _open_source(path, passphrase)
     report = MergeReport(str(path), sha)
     provenance = f"{path.name} sha256:{sha[:16]}"
     try:
@@ -186,6 +207,7 @@ def _merge_rows(conn: sqlite3.Connection, table: str, columns: list[str], rows: 
     report.added[table] = added
 
 
-def merge_sources(store: Store, paths: list[Path], actor: str = "lead reviewer") -> list[MergeReport]:
+def merge_sources(store: Store, paths: list[Path], actor: str = "lead reviewer",
+                  passphrase: str | None = None) -> list[MergeReport]:
     """Merge several sources in turn; each is all-or-nothing on its own."""
-    return [merge_source(store, Path(p), actor) for p in paths]
+    return [merge_source(store, Path(p), actor, passphrase) for p in paths]

@@ -30,10 +30,13 @@ class LearningTogetherApp(App):
         Binding("ctrl+q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, store: Store, structure: "Structure | Callable[[], Structure]", *, clock: bool = True) -> None:
+    def __init__(self, store: Store | None, structure: "Structure | Callable[[], Structure]", *,
+                 clock: bool = True, first_run_path: Path | None = None) -> None:
+        """`store` is None on a first run: the first-run screen creates the database at `first_run_path`."""
         super().__init__()
-        self.store = store
+        self.store = store  # type: ignore[assignment]
         self._structure = structure
+        self.first_run_path = first_run_path
         # Snapshot tests turn the clock off so screens are the same on every run.
         self.clock = clock
 
@@ -54,7 +57,12 @@ class LearningTogetherApp(App):
     def on_mount(self) -> None:
         from assistant.tui.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
+        if self.store is None:
+            from assistant.tui.screens.first_run import FirstRunScreen
+
+            self.push_screen(FirstRunScreen(self.first_run_path))
+        else:
+            self.push_screen(HomeScreen())
         try:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -97,20 +105,49 @@ class LearningTogetherApp(App):
         """A toast with untrusted parts made safe."""
         self.notify(visible(message), severity="error" if error else "information", markup=False)
 
+    def start_with(self, store: Store) -> None:
+        """The first-run screen has created the database: carry on to the home screen."""
+        from assistant.tui.screens.home import HomeScreen
+
+        self.store = store
+        self.switch_screen(HomeScreen())
+
     def on_unmount(self) -> None:
-        self.store.close()
+        if self.store is not None:
+            self.store.close()
 
 
-def run_app(db: Path | None = None) -> int:
-    """Open the database (refusing anything unsafe) and run the app; returns the exit status."""
+def run_app(db: Path | None = None, passphrase: str | None = None) -> int:
+    """Open the database (refusing anything unsafe) and run the app; returns the exit status.
+
+    A database that does not exist yet is created by the first-run screen (encrypted or not); an
+    encrypted one asks for its passphrase at the terminal unless it was given.
+    """
+    from getpass import getpass
+
+    from assistant.store import default_db_path, is_encrypted_file
     from assistant.structure import load_structure
 
-    try:
-        # A short busy wait: the screen retries a blocked save itself rather than freezing.
-        store = open_store(db, exclusive=True, busy_timeout_ms=150)
-    except StoreError as error:
-        print(f"Error: {visible(str(error))}", file=sys.stderr)
-        return 1
+    path = Path(db).expanduser() if db else default_db_path()
+    if not path.exists():
+        app = LearningTogetherApp(None, load_structure, first_run_path=path)
+        app.run()
+        return app.return_code or 0
+    tries = 3 if passphrase is None and is_encrypted_file(path) and sys.stdin.isatty() else 1
+    store = None
+    for attempt in range(tries):
+        if tries > 1:
+            passphrase = getpass("Passphrase: ")
+        try:
+            # A short busy wait: the screen retries a blocked save itself rather than freezing.
+            store = open_store(path, exclusive=True, busy_timeout_ms=150, passphrase=passphrase)
+            break
+        except StoreError as error:
+            if attempt + 1 < tries and "wrong passphrase" in str(error):
+                print("Wrong passphrase; try again.", file=sys.stderr)
+                continue
+            print(f"Error: {visible(str(error))}", file=sys.stderr)
+            return 1
     app = LearningTogetherApp(store, load_structure)
     app.run()
     return app.return_code or 0

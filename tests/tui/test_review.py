@@ -123,7 +123,7 @@ async def test_merge_from_the_home_screen(tmp_path):
         await pilot.press("g")
         await pilot.pause()
         await fill(pilot, **{"field-paths": str(a["path"])})
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # past the (empty) passphrase field
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -65,7 +65,8 @@ def test_zero_byte_file_refused(tmp_path):
 def test_random_bytes_refused(tmp_path):
     path = tmp_path / "random.db"
     path.write_bytes(os.urandom(8192))
-    refused(path, "not an SQLite file")
+    # Random bytes look just like an encrypted database until a passphrase is tried.
+    refused(path, "not a learning-together database")
 
 
 def test_csv_refused(tmp_path):

@@ -137,9 +137,8 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, title: str, fields: list[tuple[str, str, str]], explanation: str = "",
-                 confirm: str = "Save") -> None:
-        """fields: (name, label, initial value)."""
+    def __init__(self, title: str, fields: list[tuple], explanation: str = "", confirm: str = "Save") -> None:
+        """fields: (name, label, initial value[, hidden]) — hidden fields are for passphrases."""
         super().__init__()
         self.title_text = title
         self.fields = fields
@@ -151,9 +150,9 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
             yield Static(Text(self.title_text, style="bold"))
             if self.explanation:
                 yield Static(safe(self.explanation), classes="hint")
-            for name, label, value in self.fields:
+            for name, label, value, *secret in self.fields:
                 yield Label(label)
-                yield SafeInput(value=value, id=f"field-{name}")
+                yield SafeInput(value=value, id=f"field-{name}", password=bool(secret and secret[0]))
             yield Static("", id="prompt-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button(self.confirm, variant="primary", id="ok")
@@ -173,7 +172,7 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
 
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
-        values = {name: self.query_one(f"#field-{name}", SafeInput).value for name, _, _ in self.fields}
+        values = {field[0]: self.query_one(f"#field-{field[0]}", SafeInput).value for field in self.fields}
         first = self.fields[0][0]
         if not values[first].strip():
             self.query_one("#prompt-error", Static).update(Text(f"{self.fields[0][1]} is needed."))

@@ -57,22 +57,26 @@ class HomeScreen(Screen):
                 Text(str(row["note_count"])), safe(row["agency"]), safe(row["case_label"]),
                 Text(row["updated_at"][:16].replace("T", " ")), key=row["id"],
             )
-        intro = self.query_one("#home-intro", Static)
         if not cases:
-            intro.update(Text(
+            text = Text(
                 "Welcome. There are no cases yet.\n\n"
                 "Press N to start your first conversation: you will name the case (a reference and a "
                 "pseudonym for the family) and the practitioner's role. Press T to rehearse with a "
-                "fictional practitioner, or S to read the conversation structure first. Lead reviewers: press G to merge the pairs' hand-over files.",
-            ))
+                "fictional practitioner, or S to read the conversation structure first. Lead reviewers: "
+                "press G to merge the pairs' hand-over files.",
+            )
         elif not conversations:
-            intro.update(Text(f"{len(cases)} case(s), no conversations yet. Press N to start one."))
+            text = Text(f"{len(cases)} case(s), no conversations yet. Press N to start one.")
         else:
             in_progress = sum(1 for c in conversations if c["status"] == "in_progress")
-            intro.update(Text(
+            text = Text(
                 f"{len(cases)} case(s), {len(conversations)} conversation(s), {in_progress} in progress. "
                 "Choose one and press Enter to resume it where you left off."
-            ))
+            )
+        if not store.encrypted:
+            text.append("\nThis database is not encrypted: `learning-together encrypt` protects it with a "
+                        "passphrase.", style="italic")
+        self.query_one("#home-intro", Static).update(text)
         table.display = bool(conversations)
         if conversations:
             table.focus()
@@ -114,16 +118,17 @@ class HomeScreen(Screen):
 
         self.app.push_screen(TextPrompt(
             "Merge the pairs' hand-over files into this database",
-            [("paths", "File paths, separated by spaces", "")],
+            [("paths", "File paths, separated by spaces", ""),
+             ("passphrase", "Passphrase (only for encrypted hand-over files)", "", True)],
             explanation="Each file is merged whole or not at all; merging the same file again adds nothing.",
             confirm="Merge"), shielded(self.app, self._merge))
 
     def _merge(self, values: dict[str, str] | None) -> None:
         if values:
-            self._run_merge([p for p in values["paths"].split() if p])
+            self._run_merge([p for p in values["paths"].split() if p], values["passphrase"] or None)
 
     @work(thread=True, group="merge")
-    def _run_merge(self, paths: list[str]) -> None:
+    def _run_merge(self, paths: list[str], passphrase: str | None = None) -> None:
         """Merging can take a while: it runs off the UI thread and reports each file."""
         from pathlib import Path
 
@@ -131,7 +136,7 @@ class HomeScreen(Screen):
 
         for path in paths:
             try:
-                report = merge_source(self.app.store, Path(path).expanduser())
+                report = merge_source(self.app.store, Path(path).expanduser(), passphrase=passphrase)
                 self.app.call_from_thread(self.app.say, report.summary())
             except StoreError as error:
                 self.app.call_from_thread(self.app.say, str(error), error=True)

@@ -515,6 +515,9 @@ class ReviewScreen(Screen):
             self.app.call_from_thread(self.app.say, str(error), error=True)
             return
         self.app.call_from_thread(self.app.say, "Exported: " + ", ".join(str(p) for p in paths))
+        if self.app.store.encrypted:
+            self.app.call_from_thread(self.app.say, "The export is not encrypted, unlike the database: keep it "
+                                      "safe and delete it after use.")
 
     @guarded
     @guarded

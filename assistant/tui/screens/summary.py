@@ -48,6 +48,8 @@ def export_record_to_default(app, conversation: Conversation, fmt: str) -> Path 
         app.say(str(error), error=True)
         return None
     app.say(f"Record saved: {path}")
+    if app.store.encrypted:
+        app.say("The exported record is not encrypted, unlike the database: keep it safe and delete it after use.")
     return path
 
 

@@ -1,0 +1,57 @@
+"""The first-run screen creates the database: encrypted with a passphrase, or plain by choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.store import is_encrypted_file, open_store
+from assistant.structure import load_structure
+from assistant.tui.app import LearningTogetherApp
+from assistant.tui.screens.first_run import FirstRunScreen
+from assistant.tui.screens.home import HomeScreen
+
+from tests.tui.helpers import fill, type_note
+from tests.tui.test_conversation_flow import start_conversation
+
+
+async def test_first_run_creates_an_encrypted_database_and_a_conversation_follows(tmp_path):
+    db = tmp_path / "new" / "lt.db"
+    app = LearningTogetherApp(None, load_structure, clock=False, first_run_path=db)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FirstRunScreen)
+        await fill(pilot, passphrase="short", confirm="short")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "at least 8 characters" in str(app.screen.query_one("#first-run-error").render())
+        assert not db.exists()
+        await fill(pilot, passphrase="correct horse battery", confirm="correct horse batery")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "differ" in str(app.screen.query_one("#first-run-error").render())
+        await fill(pilot, passphrase="correct horse battery", confirm="correct horse battery")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert "not encrypted" not in str(app.screen.query_one("#home-intro").render())
+        await start_conversation(pilot)
+        await type_note(pilot, "WOMBAT-SENTINEL said this")
+        await pilot.press("ctrl+q")
+    assert is_encrypted_file(db)
+    assert b"WOMBAT-SENTINEL" not in b"".join(Path(f"{db}{s}").read_bytes() for s in ("", "-wal", "-shm")
+                                             if Path(f"{db}{s}").exists())
+    store = open_store(db, passphrase="correct horse battery")
+    assert store.scalar("SELECT body FROM notes") == "WOMBAT-SENTINEL said this"
+    store.close()
+
+
+async def test_first_run_without_encryption_says_so(tmp_path):
+    db = tmp_path / "lt.db"
+    app = LearningTogetherApp(None, load_structure, clock=False, first_run_path=db)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.click("#create-plain")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert "This database is not encrypted" in str(app.screen.query_one("#home-intro").render())
+    assert not is_encrypted_file(db)
