@@ -1,5 +1,5 @@
-"""Start-up: whole-process time until the home screen is first painted (headless), against a bare
-Textual app with the same number of widgets, in the same run. Budget: ≤ 1.5× the bare app."""
+"""Start-up: time from starting the process until the home screen is first painted (headless), against
+a bare Textual app with the same number of widgets, in the same run. Budget: ≤ 1.5× the bare app."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ RUNS = 12
 
 # The same path as `learning-together` (run_app), exiting once the home screen is painted.
 PRODUCT = """
-import sys
+import sys, time
 from assistant.tui.app import LearningTogetherApp
 from assistant.store import open_store
 def structure():
@@ -25,11 +25,15 @@ def structure():
     return load_structure()
 class FirstPaint(LearningTogetherApp):
     def on_ready(self):
-        self.call_after_refresh(self.exit)
+        self.call_after_refresh(self.painted)
+    def painted(self):
+        print("PAINTED", time.time(), flush=True)
+        self.exit()
 FirstPaint(open_store(sys.argv[1], exclusive=True, busy_timeout_ms=150), structure).run(headless=True)
 """
 
 BARE = """
+import time
 from textual.app import App
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
@@ -41,15 +45,22 @@ class Bare(App):
             yield DataTable()
         yield Footer()
     def on_ready(self):
-        self.call_after_refresh(self.exit)
+        self.call_after_refresh(self.painted)
+    def painted(self):
+        print("PAINTED", time.time(), flush=True)
+        self.exit()
 Bare().run(headless=True)
 """
 
 
 def run(code: str, *args: str) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=ROOT, capture_output=True)
-    return time.perf_counter() - start
+    """Seconds from starting the process to the first paint of its screen (what a user waits for;
+    work the app does after the first paint, such as loading the structure, is not counted)."""
+    start = time.time()
+    result = subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=ROOT, capture_output=True,
+                            text=True)
+    painted = next(line for line in result.stdout.splitlines() if line.startswith("PAINTED"))
+    return float(painted.split()[1]) - start
 
 
 def main() -> bool:
