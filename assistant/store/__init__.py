@@ -381,17 +381,13 @@ class Store:
         return row["id"]
 
     # ---------------------------------------------------------------- copies
+    # Both kinds of copy are written to a private partial file beside the target and renamed into
+    # place, so a crash never leaves half a copy under the target's name.
     def backup_to(self, target: Path) -> None:
         """A consistent private copy through SQLite's backup API: every committed row, nothing
         uncommitted. It is made beside the target and renamed into place, so no half copy remains."""
         target = Path(target)
-        if target.exists():
-            raise StoreError(f"{target} already exists; choose a new file name.")
-        if not target.parent.exists():
-            target.parent.mkdir(parents=True, mode=0o700)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        os.close(fd)
+        partial = _private_partial(target)
         try:
             destination = _connect(partial, passphrase=self._passphrase)
             with self._lock:
@@ -409,13 +405,7 @@ class Store:
         Made beside the target, checked, and renamed into place; the target must not exist.
         """
         target = Path(target)
-        if target.exists():
-            raise StoreError(f"{target} already exists; choose a new file name.")
-        if not target.parent.exists():
-            target.parent.mkdir(parents=True, mode=0o700)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        os.close(fd)
+        partial = _private_partial(target)
         reader = _connect(self.path, passphrase=self._passphrase) if self._passphrase else None
         try:
             if reader is None:  # a plain database: SQLCipher's driver reads it without a key
@@ -464,6 +454,18 @@ class Store:
                 if self._lock_handle is not None:
                     self._lock_handle.close()
                     self._lock_handle = None
+
+
+def _private_partial(target: Path) -> Path:
+    """An empty 0600 file beside `target` to build a copy in; `target` itself must not exist yet."""
+    if target.exists():
+        raise StoreError(f"{target} already exists; choose a new file name.")
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    os.close(fd)
+    return partial
 
 
 def event_hash(row: dict[str, Any]) -> str:
