@@ -157,7 +157,15 @@ class ConversationScreen(Screen):
         """Rehearsal adds its question box here."""
         return iter(())
 
+    def on_resize(self, event) -> None:
+        narrow = event.size.width < 90
+        if narrow != self.has_class("narrow"):
+            self.set_class(narrow, "narrow")
+            if self._stop:
+                self._render_prompt(self._stop)
+
     def on_mount(self) -> None:
+        self.set_class(self.app.size.width < 90, "narrow")
         self.conversation.resume()
         self._render_all(load_draft=True)
         self.set_interval(AUTOSAVE_SECONDS, self.save_draft_now)
@@ -238,7 +246,8 @@ class ConversationScreen(Screen):
                 heading.append(safe(stop.episode["title"], "italic", single_line=True))
             else:
                 heading.append("  ·  no key moments yet: name them in Key moments (Ctrl+O)")
-        heading.append(f"\n{section.purpose.strip()}", style="dim")
+        if not self.has_class("narrow"):  # on a small terminal the purpose moves behind Ctrl+L
+            heading.append(f"\n{section.purpose.strip()}", style="dim")
         self.query_one("#section-heading", Static).update(heading)
         marks = self.conversation.marks()
         episode_id = stop.episode["id"] if stop.episode else None
@@ -252,6 +261,8 @@ class ConversationScreen(Screen):
         guidance = self.query_one("#guidance", Static)
         if self.show_guidance:
             text = Text()
+            if self.has_class("narrow"):
+                text.append(f"  {section.purpose.strip()}\n", style="dim")
             for probe in prompt.probes:
                 text.append(f"  › {probe}\n")
             for listen in prompt.listen_for:
