@@ -158,6 +158,7 @@ class ConversationScreen(Screen):
         return iter(())
 
     def on_resize(self, event) -> None:
+        self.set_class(event.size.height < 30, "short")
         narrow = event.size.width < 90
         if narrow != self.has_class("narrow"):
             self.set_class(narrow, "narrow")
@@ -166,6 +167,7 @@ class ConversationScreen(Screen):
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width < 90, "narrow")
+        self.set_class(self.app.size.height < 30, "short")
         self.conversation.resume()
         self._render_all(load_draft=True)
         self.set_interval(AUTOSAVE_SECONDS, self.save_draft_now)
