@@ -753,6 +753,21 @@ class Conversation:
         coverage.tag_counts = dict(counts.most_common())
         return coverage
 
+    def checklist(self) -> set[int]:
+        """The closing-checklist items ticked so far (indexes into the structure's list)."""
+        return {r["item"] for r in self.store.query(
+            "SELECT item FROM closing_checks WHERE conversation_id = ?", (self.id,))}
+
+    def tick_checklist(self, item: int, ticked: bool) -> None:
+        if not 0 <= item < len(self.structure.closing_checklist):
+            raise ConversationError("There is no such item on the closing checklist.")
+        with self.store.write() as conn:
+            if ticked:
+                conn.execute("INSERT OR IGNORE INTO closing_checks (conversation_id, item, ticked_at) VALUES (?, ?, ?)",
+                             (self.id, item, now()))
+            else:
+                conn.execute("DELETE FROM closing_checks WHERE conversation_id = ? AND item = ?", (self.id, item))
+
     def set_status(self, status: str, reason: str = "") -> None:
         """Move the record on: ended, sent for checking, checked (or back to in progress to correct)."""
         if status not in STATUSES:

@@ -29,6 +29,7 @@ _CONVERSATION_ROWS = [
     ("section_visits", "conversation_id = :c"),
     ("questions", "conversation_id = :c"),
     ("conversation_reviews", "conversation_id = :c"),
+    ("closing_checks", "conversation_id = :c"),
     ("conversations", "id = :c"),
 ]
 

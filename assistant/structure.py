@@ -132,6 +132,7 @@ class Structure(_Frozen):
     gate: Gate | None = None
     codebook: Codebook
     quick_tags: tuple[Identifier, ...] = ()
+    closing_checklist: tuple[Text, ...] = ()
     coach: CoachWords
 
     @model_validator(mode="after")

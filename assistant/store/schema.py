@@ -292,4 +292,17 @@ def m004_event_sequence_index(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS events_device_seq ON events (device, device_seq)")
 
 
+@migrations()
+def m005_closing_checklist(db: Database) -> None:
+    """Which closing-checklist items the pair ticked, kept with the conversation."""
+    db.execute(
+        """CREATE TABLE closing_checks (
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            item INTEGER NOT NULL,
+            ticked_at TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, item)
+        )"""
+    )
+
+
 assert len(migrations._migrations) == SCHEMA_VERSION, "add the new migration to SCHEMA_VERSION in versions.py"

@@ -100,6 +100,12 @@ async def test_a_whole_conversation_from_the_home_screen(tmp_path):
         await pilot.press("f12")
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
+        checklist = app.screen.query_one("#checklist")
+        checklist.focus()
+        for index in (0, 2):
+            checklist.highlighted = index
+            await pilot.press("space")
+        await pilot.pause()
         await pilot.press("ctrl+e")
         await pilot.pause()
         await pilot.press("escape")
@@ -119,6 +125,7 @@ async def test_a_whole_conversation_from_the_home_screen(tmp_path):
     assert conn.execute("SELECT COUNT(*) FROM note_tags WHERE tag_id = 'went_well'").fetchone()[0] == 1
     assert conn.execute("SELECT COUNT(*) FROM events WHERE action = 'gate_override'").fetchone()[0] == 1
     assert conn.execute("SELECT COUNT(*) FROM drafts").fetchone()[0] == 0
+    assert conn.execute("SELECT item FROM closing_checks ORDER BY item").fetchall() == [(0,), (2,)]
 
 
 async def test_resume_at_the_same_place_with_the_draft(tmp_path):

@@ -180,3 +180,13 @@ def test_resume_returns_to_the_same_place(conversation: Conversation, store):
 ])
 def test_name_warning(text, expected):
     assert looks_like_full_name(text) is expected
+
+
+def test_closing_checklist_ticks_are_kept(conversation: Conversation, store):
+    assert len(conversation.structure.closing_checklist) >= 5
+    conversation.tick_checklist(0, True)
+    conversation.tick_checklist(2, True)
+    conversation.tick_checklist(2, False)
+    assert Conversation(store, conversation.structure, conversation.id).checklist() == {0}
+    with pytest.raises(ConversationError):
+        conversation.tick_checklist(99, True)

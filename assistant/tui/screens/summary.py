@@ -21,15 +21,6 @@ from assistant.tui.guard import guarded
 from assistant.tui.screens.conversation import _clock
 from assistant.tui.widgets.checklist import CheckList
 
-CLOSING_CHECKLIST = (
-    "Summarised back what we heard and checked our understanding",
-    "Asked if there is anything we have not asked that they think we should know",
-    "Explained the notes will be typed up and sent back for an accuracy check",
-    "Explained next steps: the follow-on meetings with the case group",
-    "Reminded them of confidentiality",
-    "Told them what support is available",
-    "Thanked them for their time and openness",
-)
 
 
 def default_export_path(app, conversation: Conversation, fmt: str) -> Path:
@@ -83,7 +74,8 @@ class SummaryScreen(Screen):
                 yield Static(id="time-per-section")
                 yield Static(id="tag-counts")
             yield Static(Text("Closing checklist (Space to tick)", style="bold"))
-            yield CheckList([(item, i) for i, item in enumerate(CLOSING_CHECKLIST)], id="checklist")
+            yield CheckList([(item, i) for i, item in enumerate(self.app.structure.closing_checklist)],
+                            ticked=self.conversation.checklist(), id="checklist")
             with Horizontal(classes="buttons"):
                 yield Button("End conversation", variant="primary", id="end")
                 yield Button("Export record (Word)", id="export-docx")
@@ -130,12 +122,18 @@ class SummaryScreen(Screen):
         self.query_one("#tag-counts", Static).update(tags)
         self.query_one("#end", Button).disabled = row["status"] != "in_progress"
 
+    @on(CheckList.Toggled)
+    @guarded
+    def _ticked(self, event: CheckList.Toggled) -> None:
+        if event.checklist.id == "checklist":
+            self.conversation.tick_checklist(event.value, event.ticked)
+
     @on(Button.Pressed, "#end")
     @guarded
     def action_end(self) -> None:
-        ticked = len(self.query_one("#checklist", CheckList).ticked)
+        ticked = len(self.conversation.checklist())
         self.conversation.end()
-        missing = len(CLOSING_CHECKLIST) - ticked
+        missing = len(self.app.structure.closing_checklist) - ticked
         self.app.say("Conversation ended." + (f" {missing} closing item(s) were not ticked." if missing else ""))
         self._show()
 
