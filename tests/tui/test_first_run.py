@@ -55,3 +55,27 @@ async def test_first_run_without_encryption_says_so(tmp_path):
         assert isinstance(app.screen, HomeScreen)
         assert "This database is not encrypted" in str(app.screen.query_one("#home-intro").render())
     assert not is_encrypted_file(db)
+
+
+async def test_a_pair_hands_over_an_encrypted_copy_from_the_home_screen(tmp_path):
+    from assistant.merge import merge_source
+    from tests.tui.helpers import make_app
+
+    db = tmp_path / "pair.db"
+    app = make_app(db)
+    out = tmp_path / "handover.db"
+    async with app.run_test(size=(100, 32)) as pilot:
+        await start_conversation(pilot)
+        await type_note(pilot, "KOALA-SENTINEL account")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        await fill(pilot, **{"field-path": str(out), "field-passphrase": "handover passphrase",
+                             "field-confirm": "handover passphrase"})
+        await pilot.press("enter", "enter", "enter")
+        await pilot.pause()
+    assert is_encrypted_file(out) and b"KOALA-SENTINEL" not in out.read_bytes()
+    lead = open_store(tmp_path / "lead.db")
+    assert merge_source(lead, out, passphrase="handover passphrase").added["notes"] == 1
+    lead.close()

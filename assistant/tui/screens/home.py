@@ -27,6 +27,7 @@ class HomeScreen(Screen):
         Binding("t", "rehearse", "Rehearse", id="home.rehearse"),
         Binding("v", "review", "Review case", id="home.review"),
         Binding("g", "gather", "Merge pair files", id="home.merge"),
+        Binding("h", "handover", "Hand over", id="home.handover"),
         Binding("s", "structure", "Structure", id="home.structure"),
     ]
 
@@ -62,8 +63,8 @@ class HomeScreen(Screen):
                 "Welcome. There are no cases yet.\n\n"
                 "Press N to start your first conversation: you will name the case (a reference and a "
                 "pseudonym for the family) and the practitioner's role. Press T to rehearse with a "
-                "fictional practitioner, or S to read the conversation structure first. Lead reviewers: "
-                "press G to merge the pairs' hand-over files.",
+                "fictional practitioner, or S to read the conversation structure first. Pairs hand their "
+                "notes over with H; lead reviewers merge the hand-over files with G.",
             )
         elif not conversations:
             text = Text(f"{len(cases)} case(s), no conversations yet. Press N to start one.")
@@ -141,6 +142,37 @@ class HomeScreen(Screen):
             except StoreError as error:
                 self.app.call_from_thread(self.app.say, str(error), error=True)
         self.app.call_from_thread(self.refresh_rows)
+
+    def action_handover(self) -> None:
+        from datetime import date
+        from pathlib import Path
+
+        from assistant.tui.screens.dialogs import TextPrompt
+
+        default = Path(self.app.store.path).parent / "exports" / f"handover-{date.today().isoformat()}.db"
+        self.app.push_screen(TextPrompt(
+            "Hand over this database to the lead reviewer",
+            [("path", "Save the copy as", str(default)),
+             ("passphrase", "Passphrase for the copy (at least 8 characters)", "", True),
+             ("confirm", "The same passphrase again", "", True)],
+            explanation="The copy is encrypted with its own passphrase; tell the lead reviewer the passphrase "
+                        "separately. Leave both empty only if a plain copy is really needed: that is recorded.",
+            confirm="Make the copy"), shielded(self.app, self._handover))
+
+    def _handover(self, values: dict[str, str] | None) -> None:
+        from pathlib import Path
+
+        from assistant.merge import handover
+
+        if not values:
+            return
+        if values["passphrase"] != values["confirm"]:
+            self.app.say("The two passphrases differ; nothing was written.", error=True)
+            return
+        path = handover(self.app.store, Path(values["path"]).expanduser(), actor="pair",
+                        passphrase=values["passphrase"] or None)
+        kind = "encrypted" if values["passphrase"] else "NOT encrypted (recorded in the audit trail)"
+        self.app.say(f"Hand-over copy saved, {kind}: {path}")
 
     def action_structure(self) -> None:
         from assistant.tui.screens.structure_browser import StructureBrowser
