@@ -123,10 +123,6 @@ def _suggest(kind: str, question: str, words: CoachWords) -> str:
     return getattr(words.suggestions, kind)
 
 
-def classify_with(structure: Structure, question: str) -> Verdict:
-    return classify(question, structure.coach)
-
-
 def note_hints(structure: Structure, text: str) -> list[str]:
     """Gentle hints when a note uses hindsight or blame language; never a block."""
     found = _find(structure.coach.hindsight, _normalise(text[-5000:]))

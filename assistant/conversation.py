@@ -95,7 +95,8 @@ class SavedNote:
 
 @dataclass
 class Coverage:
-    """What a conversation covered: per prompt, per section, notes per tag and time per section."""
+    """What a conversation covered: per prompt, per section (covered, skipped, visited, not reached, or
+    locked by the gate), notes per tag and time per section."""
 
     prompts: list[dict[str, Any]] = field(default_factory=list)
     sections: list[dict[str, Any]] = field(default_factory=list)
@@ -686,17 +687,6 @@ class Conversation:
         return entries
 
     # ---------------------------------------------------------------- coverage and status
-    def section_state(self, stop: Stop, coverage: Coverage | None = None) -> str:
-        """not reached | covered | skipped | locked (the caller knows which stop is current)."""
-        if self.is_locked(stop.section.id):
-            return "locked"
-        coverage = coverage or self.coverage()
-        episode_id = stop.episode["id"] if stop.episode else None
-        for entry in coverage.sections:
-            if entry["section"].id == stop.section.id and entry["episode_id"] == episode_id:
-                return entry["state"]
-        return "not reached"
-
     def coverage(self) -> Coverage:
         marks = self.marks()
         noted = self._noted_prompts()
@@ -713,6 +703,8 @@ class Conversation:
                 coverage.seconds_by_section.get(visit["section_id"], 0.0) + seconds
             )
             coverage.total_seconds += seconds
+        has_moments = bool(self.episodes())
+        locked = {s.id for s in self.structure.sections if self.is_locked(s.id)}  # the gate, worked out once
         for stop in self.stops():
             episode_id = stop.episode["id"] if stop.episode else None
             states = []
@@ -729,9 +721,11 @@ class Conversation:
                 coverage.prompts.append(
                     {"section": stop.section, "episode": stop.episode, "prompt": prompt, "state": state}
                 )
-            if (stop.section.id, episode_id) in noted_sections or "covered" in states:
+            if stop.section.id in locked:
+                section_state = "locked"
+            elif (stop.section.id, episode_id) in noted_sections or "covered" in states:
                 section_state = "covered"
-            elif stop.section.captures_episodes and self.episodes():
+            elif stop.section.captures_episodes and has_moments:
                 section_state = "covered"
             elif states and all(s in ("skipped", "declined") for s in states):
                 section_state = "skipped"

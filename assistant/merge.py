@@ -205,9 +205,3 @@ def _merge_rows(conn: sqlite3.Connection, table: str, columns: list[str], rows: 
         )
         added += 1
     report.added[table] = added
-
-
-def merge_sources(store: Store, paths: list[Path], actor: str = "lead reviewer",
-                  passphrase: str | None = None) -> list[MergeReport]:
-    """Merge several sources in turn; each is all-or-nothing on its own."""
-    return [merge_source(store, Path(p), actor, passphrase) for p in paths]

@@ -72,20 +72,12 @@ class LearningTogetherApp(App):
 
     def _save_and_exit(self) -> None:
         """Terminal closed or asked to stop: keep every unsaved draft, then leave."""
-        self.save_all_drafts()
+        self.leave_everything()
         self.exit(return_code=0)
 
-    def save_all_drafts(self) -> None:
-        for screen in self.screen_stack:
-            saver = getattr(screen, "save_draft_now", None)
-            if saver:
-                try:
-                    saver()
-                except StoreError:
-                    pass
-
-    async def action_quit(self) -> None:
-        self.save_all_drafts()
+    def leave_everything(self) -> None:
+        """Every open conversation saves its draft and closes its section visit. A database refusal
+        here cannot be shown any more, and each write is all-or-nothing, so it is passed over."""
         for screen in self.screen_stack:
             leaving = getattr(screen, "leave_conversation", None)
             if leaving:
@@ -93,6 +85,9 @@ class LearningTogetherApp(App):
                     leaving()
                 except StoreError:
                     pass
+
+    async def action_quit(self) -> None:
+        self.leave_everything()
         self.exit()
 
     def action_help(self) -> None:

@@ -221,7 +221,7 @@ class ConversationScreen(Screen):
         options.clear_options()
         for index, entry in enumerate(coverage.sections):
             stop: Stop = entry["stop"]
-            state = "locked" if self.conversation.is_locked(stop.section.id) else entry["state"]
+            state = entry["state"]
             if stop.key == current.key:
                 state = "current"
                 highlighted = index
@@ -572,7 +572,7 @@ class ConversationScreen(Screen):
         current = 0
         for index, entry in enumerate(coverage.sections):
             stop = entry["stop"]
-            state = "locked" if self.conversation.is_locked(stop.section.id) else entry["state"]
+            state = entry["state"]
             if self._stop and stop.key == self._stop.key:
                 state, current = "current", index
             label = Text(f"{STATE_GLYPHS[state]} {stop.section.title}")
