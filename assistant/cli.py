@@ -59,25 +59,35 @@ def _secret(file: Path | None, env: str, prompt: str | None, confirm: bool = Fal
     return None
 
 
-def _store(ctx: click.Context, *, exclusive: bool = False):
-    """Open --db; an encrypted database is unlocked with the passphrase (three tries at a terminal)."""
-    from assistant.store import PassphraseNeeded
+def _store(ctx: click.Context, *, exclusive: bool = False, create: bool = False):
+    """Open --db; an encrypted database is unlocked with the passphrase (three tries at a terminal).
 
+    Only commands that add data `create` a missing database, and they say so; the others refuse it, so
+    a mistyped --db never silently starts an empty one.
+    """
+    from assistant.store import PassphraseNeeded, WrongPassphrase, default_db_path
+
+    path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
+    existed = path.exists()
     passphrase = _secret(ctx.obj["passphrase_file"], PASSPHRASE_ENV, None)
     try:
-        return open_store(ctx.obj["db"], exclusive=exclusive, passphrase=passphrase)
+        store = open_store(path, exclusive=exclusive, passphrase=passphrase, create=create)
     except PassphraseNeeded:
         if not sys.stdin.isatty():
             raise
-    for attempt in range(3):
+        store = None
+    for attempt in range(3 if store is None else 0):
         passphrase = click.prompt("Passphrase", hide_input=True, err=True)
         try:
-            return open_store(ctx.obj["db"], exclusive=exclusive, passphrase=passphrase)
-        except StoreError as error:
-            if attempt == 2 or "wrong passphrase" not in str(error):
+            store = open_store(path, exclusive=exclusive, passphrase=passphrase, create=create)
+            break
+        except WrongPassphrase:
+            if attempt == 2:
                 raise
             click.echo("Wrong passphrase; try again.", err=True)
-    raise StoreError("wrong passphrase")  # pragma: no cover
+    if not existed:
+        click.echo(f"Note: created a new, unencrypted database at {visible(str(path))}.", err=True)
+    return store
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -154,7 +164,7 @@ def case_add(ctx: click.Context, reference: str, label: str) -> None:
     """Add a case."""
     from assistant.cases import add_case
 
-    store = _store(ctx)
+    store = _store(ctx, create=True)
     add_case(store, reference, label, actor="cli")
     click.echo(f"Added case {visible(reference)}.")
 
@@ -213,7 +223,7 @@ def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: i
     """Add synthetic, clearly marked demonstration cases (fictional; references start DEMO-)."""
     from assistant.demo import generate_demo
 
-    totals = generate_demo(_store(ctx), load_structure(), cases=cases, conversations=conversations,
+    totals = generate_demo(_store(ctx, create=True), load_structure(), cases=cases, conversations=conversations,
                            notes=notes, seed=seed)
     click.echo(
         f"Added {totals['cases']} synthetic case(s), {totals['conversations']} conversations, "
@@ -290,7 +300,7 @@ def merge(ctx: click.Context, sources: tuple[Path, ...], source_passphrase_file:
     from assistant.merge import merge_source
     from assistant.store import is_encrypted_file
 
-    store = _store(ctx)
+    store = _store(ctx, create=True)
     passphrase = None
     if any(is_encrypted_file(Path(s)) for s in sources):
         passphrase = _secret(source_passphrase_file, "LEARNING_TOGETHER_SOURCE_PASSPHRASE",
@@ -350,8 +360,13 @@ def encrypt(ctx: click.Context, new_passphrase_file: Path | None) -> None:
     new = _secret(new_passphrase_file, NEW_PASSPHRASE_ENV, "New passphrase", confirm=True)
     if new is None:
         raise StoreError("Give a passphrase (LEARNING_TOGETHER_NEW_PASSPHRASE or --new-passphrase-file).")
-    encrypt_database(path, new)
+    backups = encrypt_database(path, new)
     click.echo(f"{visible(str(path))} is now encrypted. Keep the passphrase safe: without it the notes cannot be read.")
+    for name, outcome in backups:
+        if outcome == "encrypted":
+            click.echo(f"The backup {visible(name)} beside it is now encrypted with the same passphrase.")
+        else:
+            click.echo(f"The plain backup {visible(name)} beside it could not be encrypted, so it was removed.")
 
 
 # ------------------------------------------------------------------ erasure
@@ -404,13 +419,13 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Exit 0 when the audit trail is sound, 1 naming the first changed event."""
-    from assistant.store import verify_audit
+    from assistant.store import audit_report
 
-    count, problem = verify_audit(_store(ctx))
-    if problem:
-        click.echo(f"Error: the audit trail is broken: {problem}.", err=True)
+    report = audit_report(_store(ctx))
+    if report.problem:
+        click.echo(f"Error: the audit trail is broken: {report.problem}.", err=True)
         sys.exit(1)
-    click.echo(f"The audit trail is sound: {count} events checked.")
+    click.echo(report.summary())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 for variable in ("TEXTUAL_THEME", "NO_COLOR", "TEXTUAL_ANIMATIONS", "COLUMNS", "LINES", "LEARNING_TOGETHER_DB"):
     os.environ.pop(variable, None)
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
+# The per-device audit keys live in a throwaway folder: the suite never touches the real home.
+os.environ["LEARNING_TOGETHER_CONFIG_DIR"] = tempfile.mkdtemp(prefix="lt-config-")
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +73,12 @@ def run_cli(*args: str, db: Path | None = None, input: str | None = None, env: d
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(autouse=True)
+def own_config_dir(tmp_path_factory, monkeypatch):
+    """Each test has its own configuration folder (the per-device audit keys), as a fresh computer would."""
+    monkeypatch.setenv("LEARNING_TOGETHER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
 
 
 @pytest.fixture(autouse=True)

@@ -8,13 +8,19 @@ turns SQLite's failures into `StoreError` sentences a user can act on.
 from __future__ import annotations
 
 import fcntl
+import glob
 import hashlib
+import hmac
 import json
 import os
+import re
+import secrets
 import sqlite3
 import threading
+import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -22,6 +28,7 @@ from typing import Any, Iterator
 from assistant.store.versions import APPLICATION_ID, SCHEMA_VERSION
 
 DB_ENV = "LEARNING_TOGETHER_DB"
+CONFIG_ENV = "LEARNING_TOGETHER_CONFIG_DIR"
 BUSY_TIMEOUT_MS = 2000
 GENESIS_HASH = "0" * 64
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -72,6 +79,10 @@ class StoreLocked(StoreError):
     """The database is already open for writing in another window or program."""
 
 
+class WrongPassphrase(StoreError):
+    """The passphrase does not open the database (or the file is not a learning-together database)."""
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -120,11 +131,12 @@ def _describe_sqlite_error(error: sqlite3.Error, path: Path) -> StoreError:
 
 
 def _wrong_passphrase(path: Path) -> StoreError:
-    return StoreError(f"{path}: wrong passphrase, or not a learning-together database; it was left as it is.")
+    return WrongPassphrase(f"{path}: wrong passphrase, or not a learning-together database; it was left as it is.")
 
 
 def open_read_only(path: Path, passphrase: str | None):
     """A read-only connection (plain, or keyed for an encrypted file); the file is never changed."""
+    _check_nul(passphrase)
     if passphrase is None:
         return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     driver = _cipher()
@@ -217,6 +229,230 @@ def _inspect_connection(path: Path, passphrase: str | None, encrypted: bool) -> 
     finally:
         conn.close()
 
+def _check_nul(passphrase: str | None) -> None:
+    if passphrase is not None and "\x00" in passphrase:
+        raise StoreError("A passphrase cannot contain a NUL character; nothing was changed.")
+
+
+# ---------------------------------------------------------------- private folders
+def make_private_dirs(path: str | Path) -> Path:
+    """Make `path` and every missing folder above it, each readable by this user only (0700).
+
+    Folders that already exist are left as they are.
+    """
+    path = Path(path)
+    missing = []
+    folder = path
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)  # whatever the umask
+    return path
+
+
+# ---------------------------------------------------------------- locks
+# Every lock the product takes goes through `_flock`: the one place that knows how (fcntl for now).
+LOCK_WAIT_SECONDS = 30.0  # how long a writer waits for an `encrypt` or `rekey` to finish
+WRITERS_OUT_WAIT_SECONDS = 2.0  # how long `encrypt`/`rekey` wait for writers to finish a command
+
+
+def _flock(handle: Any, *, exclusive: bool, wait: float = 0.0) -> bool:
+    """Take (or convert) an advisory lock on an open file; False when it is not free within `wait` seconds."""
+    mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), mode)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.002)
+
+
+def writers_lock_path(path: Path) -> Path:
+    """The lock file beside a database that every writer shares and `encrypt`/`rekey` take alone.
+
+    A separate file, not the database, because `encrypt` replaces the database file.
+    """
+    return path.with_name(f".{path.name}.lock")
+
+
+def _open_lock_file(path: Path) -> Any | None:
+    try:
+        fd = os.open(writers_lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None  # a read-only folder: nothing can be written there anyway
+    return os.fdopen(fd, "r+b")
+
+
+def _writers_lock(path: Path, wait: float = LOCK_WAIT_SECONDS) -> Any | None:
+    """Join the writers of `path` (shared); waits while an `encrypt` or `rekey` holds it alone."""
+    handle = _open_lock_file(path)
+    if handle is None:
+        return None
+    if not _flock(handle, exclusive=False, wait=wait):
+        handle.close()
+        raise StoreBusy(f"{path.name} is being encrypted or given a new passphrase by another program; "
+                        "try again when it has finished.")
+    return handle
+
+
+def _being_written(path: Path) -> StoreLocked:
+    return StoreLocked(f"{path.name} is being written by another program; close it and try again.")
+
+
+def _writers_out(path: Path, wait: float = WRITERS_OUT_WAIT_SECONDS) -> Any | None:
+    """Hold `path`'s writers lock alone, or refuse: for commands that replace or rekey the file."""
+    handle = _open_lock_file(path)
+    if handle is None:
+        raise StoreError(f"{path.parent} is read-only here; {path.name} cannot be changed.")
+    if not _flock(handle, exclusive=True, wait=wait):
+        handle.close()
+        raise _being_written(path)
+    return handle
+
+
+# ---------------------------------------------------------------- partial files
+PARTIAL_PATTERN = re.compile(
+    r"^\.(?P<name>.+)\.(?P<pid>\d+)(\.[0-9a-f]{8})?\.(partial|encrypting|creating)(-journal|-wal|-shm)?$"
+)
+
+
+def _partial_name(target: Path, kind: str) -> Path:
+    """A unique hidden name beside `target` for a file being built: `.NAME.PID.RANDOM.KIND`."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.{kind}")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def clean_stale_partials(folder: Path) -> list[str]:
+    """Remove half-built copies (our own naming only) left in `folder` by programs that were killed."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = PARTIAL_PATTERN.match(name)
+        if match and not _alive(int(match.group("pid"))):
+            try:
+                (Path(folder) / name).unlink()
+                removed.append(name)
+            except OSError:
+                pass
+    return removed
+
+
+# ---------------------------------------------------------------- comparing copies, chain heads
+def database_fingerprint(conn: Any) -> dict[str, tuple[int, str]]:
+    """Every table's row count and a SHA-256 over its rows in order: two databases with the same
+    fingerprint hold the same data."""
+    tables = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
+    result = {}
+    for name, sql in ((row[0], row[1] or "") for row in tables):
+        if sql.upper().startswith("CREATE VIRTUAL"):
+            continue  # its shadow tables are compared instead
+        order = "" if "WITHOUT ROWID" in sql.upper() else " ORDER BY rowid"
+        digest = hashlib.sha256()
+        count = 0
+        for row in conn.execute(f'SELECT * FROM "{name}"{order}'):
+            digest.update(repr(tuple(row)).encode("utf-8"))
+            count += 1
+        result[name] = (count, digest.hexdigest())
+    return result
+
+
+def chain_head(conn: Any) -> dict[str, Any]:
+    """How many events the audit trail holds and the newest one's hash: recorded when a copy is handed
+    over or merged, so a copy that later lacks events shows up."""
+    count = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    last = conn.execute("SELECT hash FROM events ORDER BY rowid DESC LIMIT 1").fetchone()
+    return {"events": int(count), "head": last[0] if last else GENESIS_HASH}
+
+
+# ---------------------------------------------------------------- per-device audit keys
+DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+
+
+def config_dir() -> Path:
+    """`LEARNING_TOGETHER_CONFIG_DIR`, else the user configuration folder."""
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("learning-together", appauthor=False)
+
+
+def _key_file(device: str) -> Path | None:
+    if not DEVICE_PATTERN.match(device or ""):
+        return None
+    return config_dir() / "audit-keys" / f"{device}.json"
+
+
+def load_audit_key(device: str) -> dict[str, Any] | None:
+    """This computer's secret for a device's audit events: {"key": bytes, "from_seq": n}, or None."""
+    path = _key_file(device)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {"key": bytes.fromhex(data["key"]), "from_seq": int(data["from_seq"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _make_audit_key(device: str, from_seq: int) -> dict[str, Any] | None:
+    """A new random 32-byte secret for `device`, kept in a 0600 file outside the database.
+
+    An existing key is never overwritten; None when the configuration folder cannot be written.
+    """
+    path = _key_file(device)
+    if path is None:
+        return None
+    try:
+        make_private_dirs(path.parent)
+        partial = _partial_name(path, "partial")
+        fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"device": device, "key": secrets.token_hex(32), "from_seq": from_seq}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(partial, path)  # never replaces a key another program made first
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink(missing_ok=True)
+    except OSError:
+        return None
+    return load_audit_key(device)
+
+
+def event_mac(key: bytes, event_hash_hex: str) -> str:
+    return hmac.new(key, event_hash_hex.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 
 def _apply_pragmas(conn: sqlite3.Connection, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -227,6 +463,7 @@ def _apply_pragmas(conn: sqlite3.Connection, busy_timeout_ms: int = BUSY_TIMEOUT
 
 
 def _connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, passphrase: str | None = None):
+    _check_nul(passphrase)
     driver = sqlite3 if passphrase is None else _cipher()
     conn = driver.connect(
         str(path), check_same_thread=False, isolation_level=None, timeout=busy_timeout_ms / 1000
@@ -251,8 +488,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 def _create(path: Path, passphrase: str | None = None) -> None:
     """Make a new database beside `path` and move it into place whole, so no half-made file remains."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.creating")
+    make_private_dirs(path.parent)
+    temporary = _partial_name(path, "creating")
     fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     try:
@@ -263,7 +500,10 @@ def _create(path: Path, passphrase: str | None = None) -> None:
         conn.execute("INSERT INTO settings (key, value) VALUES ('device_id', ?)", (new_id(),))
         conn.execute("INSERT INTO settings (key, value) VALUES ('created_at', ?)", (now(),))
         conn.close()
-        os.replace(temporary, path)
+        try:
+            os.link(temporary, path)  # never replaces a database another program has just made
+        except FileExistsError:
+            pass
     finally:
         for leftover in (temporary, Path(f"{temporary}-journal")):
             if leftover.exists():
@@ -273,9 +513,13 @@ def _create(path: Path, passphrase: str | None = None) -> None:
 class Store:
     """An open database: one writer connection, writes serialised by a lock."""
 
-    def __init__(self, path: Path, conn: Any, lock_handle: Any = None, passphrase: str | None = None) -> None:
+    def __init__(self, path: Path, conn: Any, lock_handle: Any = None, passphrase: str | None = None,
+                 writers_handle: Any = None) -> None:
         self.path = path
         self.conn = conn
+        # A shared lock beside the database for as long as it is open: `encrypt` and `rekey` wait for it.
+        self._writers_handle = writers_handle
+        self._audit_key: dict[str, Any] | None = None
         # Kept in memory only, so hand-overs and backups of an encrypted database are encrypted too.
         self._passphrase = passphrase
         self._lock = threading.RLock()
@@ -338,6 +582,9 @@ class Store:
                     self.conn.execute("ROLLBACK")
                 except DATABASE_ERRORS:
                     pass
+                self._depth = 0
+                self._audit_key = None
+                self.device_id = self.setting("device_id") or "unknown-device"  # as the database has it
                 if isinstance(error, DATABASE_ERRORS):
                     raise _describe_sqlite_error(error, self.path) from None
                 raise
@@ -349,10 +596,12 @@ class Store:
     ) -> str:
         """Append one audit event, hash-chained to the one before. Call inside `write()`.
 
-        Details carry ids and hashes, never note text.
+        Details carry ids and hashes, never note text. Each event is also sealed with this computer's
+        secret for the device (see `_key_for_writing`), which is kept outside the database.
         """
         if not self._depth:
             raise RuntimeError("event() must be called inside Store.write()")
+        key = self._key_for_writing()
         last = self.conn.execute("SELECT hash FROM events ORDER BY rowid DESC LIMIT 1").fetchone()
         prev_hash = last[0] if last else GENESIS_HASH
         seq_row = self.conn.execute(
@@ -372,20 +621,45 @@ class Store:
             "prev_hash": prev_hash,
         }
         row["hash"] = event_hash(row)
+        row["mac"] = event_mac(key["key"], row["hash"]) if key else None
         self.conn.execute(
             "INSERT INTO events (id, device, device_seq, at, utc_offset, actor, action, entity, entity_id,"
-            " detail, prev_hash, hash) VALUES (:id, :device, :device_seq, :at, :utc_offset, :actor, :action,"
-            " :entity, :entity_id, :detail, :prev_hash, :hash)",
+            " detail, prev_hash, hash, mac) VALUES (:id, :device, :device_seq, :at, :utc_offset, :actor, :action,"
+            " :entity, :entity_id, :detail, :prev_hash, :hash, :mac)",
             row,
         )
         return row["id"]
+
+    def _key_for_writing(self) -> dict[str, Any] | None:
+        """This computer's audit key for the database's device, made on first use.
+
+        A database brought from another computer (its device's events are sealed with a key this computer
+        does not hold) continues as a new device, so events are never sealed with two keys under one name.
+        """
+        if self._audit_key is not None:
+            return self._audit_key
+        key = load_audit_key(self.device_id)
+        if key is None:
+            sealed = self.conn.execute(
+                "SELECT 1 FROM events WHERE device = ? AND mac IS NOT NULL LIMIT 1", (self.device_id,)
+            ).fetchone()
+            if sealed:
+                self.device_id = new_id()
+                self.conn.execute("UPDATE settings SET value = ? WHERE key = 'device_id'", (self.device_id,))
+            seq = self.conn.execute(
+                "SELECT MAX(device_seq) FROM events WHERE device = ?", (self.device_id,)
+            ).fetchone()[0]
+            key = _make_audit_key(self.device_id, (seq or 0) + 1)
+        self._audit_key = key
+        return key
 
     # ---------------------------------------------------------------- copies
     # Both kinds of copy are written to a private partial file beside the target and renamed into
     # place, so a crash never leaves half a copy under the target's name.
     def backup_to(self, target: Path) -> None:
         """A consistent private copy through SQLite's backup API: every committed row, nothing
-        uncommitted. It is made beside the target and renamed into place, so no half copy remains."""
+        uncommitted. An encrypted database's copy is encrypted with the same passphrase. It is made
+        beside the target and renamed into place, so no half copy remains."""
         target = Path(target)
         partial = _private_partial(target)
         try:
@@ -404,68 +678,99 @@ class Store:
 
         Made beside the target, checked, and renamed into place; the target must not exist.
         """
-        target = Path(target)
-        partial = _private_partial(target)
-        reader = _connect(self.path, passphrase=self._passphrase) if self._passphrase else None
-        try:
-            if reader is None:  # a plain database: SQLCipher's driver reads it without a key
-                driver = _cipher()
-                reader = driver.connect(str(self.path), isolation_level=None)
-                reader.execute("PRAGMA cipher_log_level = NONE")
-            reader.execute("ATTACH DATABASE ? AS copy KEY ?", (str(partial), passphrase or ""))
-            reader.execute("SELECT sqlcipher_export('copy')")
-            reader.execute(f"PRAGMA copy.application_id = {APPLICATION_ID}")
-            version = reader.execute("PRAGMA main.user_version").fetchone()[0]
-            reader.execute(f"PRAGMA copy.user_version = {int(version)}")
-            reader.execute("DETACH DATABASE copy")
-            reader.close()
-            reader = None
-            inspect_file(partial, passphrase)  # the copy opens with its passphrase and is sound
-            os.replace(partial, target)
-        except (*DATABASE_ERRORS, OSError) as error:
-            partial.unlink(missing_ok=True)
-            raise StoreError(f"The copy to {target.name} failed ({error.__class__.__name__}).") from None
-        except StoreError:
-            partial.unlink(missing_ok=True)
-            raise
-        finally:
-            if reader is not None:
-                reader.close()
+        with self._lock:
+            _export_file(self.path, self._passphrase, Path(target), passphrase)
 
     def rekey(self, new_passphrase: str, actor: str = "cli") -> None:
-        """Change an encrypted database's passphrase."""
+        """Change an encrypted database's passphrase; refused while another program has it open."""
         if not self.encrypted:
             raise StoreError(f"{self.path.name} is not encrypted; use `encrypt` to protect it with a passphrase.")
         check_passphrase(new_passphrase)
-        with self._lock:
-            try:
-                self.conn.execute(f"PRAGMA rekey = {_quote(new_passphrase)}")
-            except DATABASE_ERRORS as error:
-                raise _describe_sqlite_error(error, self.path) from None
-            self._passphrase = new_passphrase
-        with self.write():
-            self.event("rekey", "database", self.device_id, {}, actor)
+        handle = self._writers_handle
+        if handle is not None and not _flock(handle, exclusive=True, wait=WRITERS_OUT_WAIT_SECONDS):
+            _flock(handle, exclusive=False, wait=LOCK_WAIT_SECONDS)  # a refused conversion may drop the lock
+            raise _being_written(self.path)
+        try:
+            with self._lock:
+                try:
+                    self.conn.execute(f"PRAGMA rekey = {_quote(new_passphrase)}")
+                except DATABASE_ERRORS as error:
+                    raise _describe_sqlite_error(error, self.path) from None
+                self._passphrase = new_passphrase
+            with self.write():
+                self.event("rekey", "database", self.device_id, {}, actor)
+        finally:
+            if handle is not None:
+                _flock(handle, exclusive=False, wait=LOCK_WAIT_SECONDS)
 
     def close(self) -> None:
         with self._lock:
             try:
                 self.conn.close()
             finally:
-                if self._lock_handle is not None:
-                    self._lock_handle.close()
-                    self._lock_handle = None
+                for name in ("_lock_handle", "_writers_handle"):
+                    handle = getattr(self, name)
+                    if handle is not None:
+                        handle.close()
+                        setattr(self, name, None)
 
 
 def _private_partial(target: Path) -> Path:
-    """An empty 0600 file beside `target` to build a copy in; `target` itself must not exist yet."""
+    """An empty 0600 file beside `target` to build a copy in; `target` itself must not exist yet.
+
+    Its name is unique (`.NAME.PID.RANDOM.partial`); ones left by killed programs are removed first.
+    """
     if target.exists():
         raise StoreError(f"{target} already exists; choose a new file name.")
-    if not target.parent.exists():
-        target.parent.mkdir(parents=True, mode=0o700)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    make_private_dirs(target.parent)
+    clean_stale_partials(target.parent)
+    partial = _partial_name(target, "partial")
+    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     return partial
+
+
+def _export_file(source: Path, source_passphrase: str | None, target: Path, passphrase: str | None) -> None:
+    """Copy a database file (plain or encrypted) to `target` with its own passphrase, or none, through
+    SQLCipher's export; the copy is checked row for row before it is renamed into place."""
+    partial = _private_partial(target)
+    reader = None
+    try:
+        _check_nul(passphrase)
+        if source_passphrase is not None:
+            reader = _connect(source, passphrase=source_passphrase)
+        else:  # a plain database: SQLCipher's driver reads it without a key
+            reader = _cipher().connect(str(source), isolation_level=None)
+            reader.execute("PRAGMA cipher_log_level = NONE")
+        reader.execute("ATTACH DATABASE ? AS copy KEY ?", (str(partial), passphrase or ""))
+        reader.execute("BEGIN")  # one snapshot for the export and the fingerprint
+        expected = database_fingerprint(reader)
+        reader.execute("SELECT sqlcipher_export('copy')")
+        reader.execute(f"PRAGMA copy.application_id = {APPLICATION_ID}")
+        version = reader.execute("PRAGMA main.user_version").fetchone()[0]
+        reader.execute(f"PRAGMA copy.user_version = {int(version)}")
+        reader.execute("COMMIT")
+        reader.execute("DETACH DATABASE copy")
+        reader.close()
+        reader = None
+        inspect_file(partial, passphrase)  # the copy opens with its passphrase and is sound
+        check = open_read_only(partial, passphrase)
+        try:
+            same = database_fingerprint(check) == expected
+        finally:
+            check.close()
+        if not same:
+            raise StoreError(f"The copy to {target.name} did not match the original; it was not kept.")
+        os.replace(partial, target)
+    except (*DATABASE_ERRORS, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise StoreError(f"The copy to {target.name} failed ({error.__class__.__name__}).") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        if reader is not None:
+            reader.close()
 
 
 def event_hash(row: dict[str, Any]) -> str:
@@ -475,24 +780,74 @@ def event_hash(row: dict[str, Any]) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+@dataclass
+class AuditReport:
+    """What `audit verify` found: every event's place in the hash chain is checked; events sealed on this
+    computer are also checked against its key."""
+
+    events: int = 0
+    keyed: int = 0  # sealed with this computer's key, and the seal matches
+    unkeyed: int = 0  # written before the device had a key: checked by the chain only
+    elsewhere: int = 0  # sealed with a key this computer does not hold: checked by the chain only
+    problem: str | None = None
+
+    def summary(self) -> str:
+        parts = []
+        if self.keyed:
+            parts.append(f"{self.keyed} keyed on this device")
+        if self.unkeyed:
+            parts.append(f"{self.unkeyed} written before keys existed, checked by their chain only")
+        if self.elsewhere:
+            parts.append(f"{self.elsewhere} cannot be checked on this device (their key is kept on the device "
+                         "that wrote them), checked by their chain only")
+        detail = f" ({'; '.join(parts)})" if parts else ""
+        return f"The audit trail is sound: {self.events} events checked{detail}."
+
+
+def audit_report(store: Store) -> AuditReport:
+    """Walk the hash chain and the per-device seals; stop at the first broken event."""
+    report = AuditReport()
+    prev = GENESIS_HASH
+    keys: dict[str, dict[str, Any] | None] = {}
+    sealed_devices: set[str] = set()
+    for position, row in enumerate(store.query("SELECT * FROM events ORDER BY rowid"), start=1):
+        report.events += 1
+        name = f"event {position} ({row['id']}, {row['action']} at {row['at']})"
+        if row["prev_hash"] != prev or event_hash(row) != row["hash"]:
+            report.problem = f"{name} has been changed"
+            return report
+        prev = row["hash"]
+        device, mac = row["device"], row.get("mac")
+        if device not in keys:
+            keys[device] = load_audit_key(device)
+        key = keys[device]
+        if key is not None and row["device_seq"] >= key["from_seq"]:
+            if mac is None or not hmac.compare_digest(str(mac), event_mac(key["key"], row["hash"])):
+                report.problem = f"{name} has been changed (its seal does not match this device's key)"
+                return report
+            report.keyed += 1
+            sealed_devices.add(device)
+        elif mac is not None:
+            report.elsewhere += 1
+            sealed_devices.add(device)
+        elif device in sealed_devices:
+            report.problem = f"{name} has been changed (its seal was removed)"
+            return report
+        else:
+            report.unkeyed += 1
+    return report
+
+
 def verify_audit(store: Store) -> tuple[int, str | None]:
     """Walk the hash chain; return (events checked, a sentence naming the first broken event or None)."""
-    prev = GENESIS_HASH
-    count = 0
-    for position, row in enumerate(store.query("SELECT * FROM events ORDER BY rowid"), start=1):
-        count += 1
-        if row["prev_hash"] != prev or event_hash(row) != row["hash"]:
-            return count, f"event {position} ({row['id']}, {row['action']} at {row['at']}) has been changed"
-        prev = row["hash"]
-    return count, None
+    report = audit_report(store)
+    return report.events, report.problem
 
 
 def _take_write_lock(path: Path) -> Any:
     """An advisory lock so only one window or program writes to a database at a time."""
     handle = open(path, "rb")
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not _flock(handle, exclusive=True):
         handle.close()
         raise StoreLocked(
             f"{path.name} is already open in another window or program; close it there first."
@@ -500,9 +855,14 @@ def _take_write_lock(path: Path) -> Any:
     return handle
 
 
+def _missing(path: Path) -> StoreError:
+    return StoreError(f"There is no database at {path}; check the path (nothing was created).")
+
+
 def open_store(
     path: str | Path | None = None, *, create: bool = True, exclusive: bool = False,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS, passphrase: str | None = None, encrypt_new: bool = False,
+    writers_lock: bool = True,
 ) -> Store:
     """Open (or create) a database, refusing anything unsafe with the file left unchanged.
 
@@ -514,15 +874,38 @@ def open_store(
             the TUI waits briefly and retries itself so the screen never freezes.
         passphrase: for an encrypted database (SQLCipher); ignored for a plain one.
         encrypt_new: when the file does not exist, create it encrypted with `passphrase`.
+        writers_lock: join the shared writers lock beside the file (taken before the connection is
+            opened, held until `close()`), so `encrypt` and `rekey` never run under a writer. Only a
+            caller that already holds that lock alone turns this off.
     """
     path = Path(path).expanduser() if path else default_db_path()
+    _check_nul(passphrase)
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file.")
+    if not path.exists() and not create:
+        raise _missing(path)
     if not path.exists():
-        if not create:
-            raise StoreError(f"There is no database at {path}.")
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True, mode=0o700)
         if encrypt_new:
             check_passphrase(passphrase)
+        try:
+            make_private_dirs(path.parent)
+        except OSError as error:
+            raise StoreError(f"Cannot create a database at {path} ({error.strerror}).") from None
+    writers = _writers_lock(path) if writers_lock else None
+    try:
+        return _open_locked(path, create, exclusive, busy_timeout_ms, passphrase, encrypt_new, writers)
+    except BaseException:
+        if writers is not None:
+            writers.close()
+        raise
+
+
+def _open_locked(path: Path, create: bool, exclusive: bool, busy_timeout_ms: int, passphrase: str | None,
+                 encrypt_new: bool, writers: Any) -> Store:
+    clean_stale_partials(path.parent)
+    if not path.exists():  # looked at again under the lock
+        if not create:
+            raise _missing(path)
         try:
             _create(path, passphrase if encrypt_new else None)
         except OSError as error:
@@ -541,7 +924,7 @@ def open_store(
         if version < SCHEMA_VERSION:
             backup = path.with_name(f"{path.name}.before-v{SCHEMA_VERSION}.bak")
             if not backup.exists():
-                Store(path, conn, passphrase=passphrase).backup_to(backup)
+                Store(path, conn, passphrase=passphrase).backup_to(backup)  # encrypted like the database
             conn.execute("BEGIN IMMEDIATE")
             try:
                 _migrate(conn)
@@ -549,7 +932,7 @@ def open_store(
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        return Store(path, conn, lock_handle, passphrase)
+        return Store(path, conn, lock_handle, passphrase, writers)
     except DATABASE_ERRORS as error:
         if lock_handle:
             lock_handle.close()
@@ -564,40 +947,77 @@ MIN_PASSPHRASE = 8
 
 
 def check_passphrase(passphrase: str | None) -> str:
+    _check_nul(passphrase)
     if not passphrase or len(passphrase) < MIN_PASSPHRASE:
         raise StoreError(f"A passphrase needs at least {MIN_PASSPHRASE} characters.")
     return passphrase
 
 
-def encrypt_database(path: Path, passphrase: str, actor: str = "cli") -> None:
-    """Turn a plain database into an encrypted one in place. The encrypted copy is made and verified
-    first; only then does it replace the original."""
+def plain_backups(path: Path) -> list[Path]:
+    """The pre-upgrade backups (`NAME.before-vN.bak`) beside a database that are plain SQLite files."""
+    pattern = glob.escape(str(path)) + ".before-v*.bak"
+    return sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file() and not is_encrypted_file(Path(p)))
+
+
+def encrypt_database(path: Path, passphrase: str, actor: str = "cli") -> list[tuple[str, str]]:
+    """Turn a plain database into an encrypted one in place. The encrypted copy is made and checked
+    table by table first; only then does it replace the original.
+
+    Refused while any other program has the database open (they share the writers lock beside it), so
+    nothing written meanwhile can be lost. Plain pre-upgrade backups beside it are then encrypted with
+    the same passphrase (or removed if that fails); returns [(backup name, "encrypted" or "removed")].
+    """
     path = Path(path)
     check_passphrase(passphrase)
+    if not path.exists():
+        raise _missing(path)
     if is_encrypted_file(path):
         raise StoreError(f"{path.name} is already encrypted; use `rekey` to change its passphrase.")
-    store = open_store(path, create=False, exclusive=True)
+    guard = _writers_out(path)
     try:
-        notes = store.scalar("SELECT COUNT(*) FROM notes")
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        partial = path.with_name(f".{path.name}.encrypting")
-        partial.unlink(missing_ok=True)
-        store.export_copy(partial, passphrase)
-        copy = open_store(partial, create=False, passphrase=passphrase)
+        clean_stale_partials(path.parent)
+        path.with_name(f".{path.name}.encrypting").unlink(missing_ok=True)  # an older release's name
+        partial = _partial_name(path, "encrypting")
+        store = open_store(path, create=False, exclusive=True, writers_lock=False)
         try:
-            if copy.scalar("SELECT COUNT(*) FROM notes") != notes:
-                raise StoreError("The encrypted copy did not match the original; nothing was changed.")
-            with copy.write():
-                copy.event("encrypt", "database", copy.device_id, {"notes": notes}, actor)
-            copy.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            copy.close()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{partial}{suffix}").unlink(missing_ok=True)
-    except BaseException:
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            expected = database_fingerprint(store.conn)
+            store.export_copy(partial, passphrase)
+            copy = open_store(partial, create=False, passphrase=passphrase, writers_lock=False)
+            try:
+                if database_fingerprint(copy.conn) != expected:
+                    raise StoreError("The encrypted copy did not match the original; nothing was changed.")
+                with copy.write():
+                    copy.event("encrypt", "database", copy.device_id,
+                               {"notes": expected.get("notes", (0, ""))[0]}, actor)
+                copy.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                copy.close()
+            for suffix in ("-wal", "-shm"):
+                Path(f"{partial}{suffix}").unlink(missing_ok=True)
+        except BaseException:
+            store.close()
+            for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+                leftover.unlink(missing_ok=True)
+            raise
         store.close()
-        raise
-    store.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.replace(partial, path)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.replace(partial, path)
+        return [(backup.name, _encrypt_backup(backup, passphrase)) for backup in plain_backups(path)]
+    finally:
+        if guard is not None:
+            guard.close()
+
+
+def _encrypt_backup(backup: Path, passphrase: str) -> str:
+    """Encrypt one plain backup in place with `passphrase`; if that cannot be done, remove it."""
+    encrypted = _partial_name(backup, "encrypting")
+    try:
+        _export_file(backup, None, encrypted, passphrase)
+        os.replace(encrypted, backup)
+        return "encrypted"
+    except (StoreError, OSError):
+        encrypted.unlink(missing_ok=True)
+        backup.unlink(missing_ok=True)
+        return "removed"

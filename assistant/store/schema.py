@@ -305,4 +305,23 @@ def m005_closing_checklist(db: Database) -> None:
     )
 
 
+ROWID_REUSE_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS events_refuse_rowid_reuse BEFORE INSERT ON events
+WHEN NEW.rowid <> -1 AND NEW.rowid IN (SELECT rowid FROM events)
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"""
+
+
+@migrations()
+def m006_audit_seal(db: Database) -> None:
+    """The audit trail cannot be rewritten through its rowids, and each new event carries a seal.
+
+    `INSERT OR REPLACE` naming an existing rowid would delete that event without firing the delete
+    trigger; this refuses it (an automatically numbered insert sees NEW.rowid as -1). The `mac` column
+    holds an HMAC-SHA256 of the event's hash under a per-device secret kept outside the database.
+    """
+    db.execute("ALTER TABLE events ADD COLUMN mac TEXT")
+    db.executescript(ROWID_REUSE_TRIGGER)
+
+
 assert len(migrations._migrations) == SCHEMA_VERSION, "add the new migration to SCHEMA_VERSION in versions.py"
