@@ -584,7 +584,10 @@ class Store:
                     pass
                 self._depth = 0
                 self._audit_key = None
-                self.device_id = self.setting("device_id") or "unknown-device"  # as the database has it
+                try:  # a device id changed inside the rolled-back transaction is forgotten with it
+                    self.device_id = self.setting("device_id") or self.device_id
+                except StoreError:
+                    pass
                 if isinstance(error, DATABASE_ERRORS):
                     raise _describe_sqlite_error(error, self.path) from None
                 raise

@@ -424,3 +424,20 @@ def test_a_wrong_passphrase_is_its_own_error(tmp_path):
     with pytest.raises(WrongPassphrase) as caught:
         open_store(db, passphrase="not the passphrase")
     assert isinstance(caught.value, StoreError) and "wrong passphrase" in str(caught.value)
+
+
+def test_a_database_carried_to_another_computer_continues_as_a_new_device(tmp_path, monkeypatch):
+    db = tmp_path / "pair.db"
+    store = open_store(db)
+    add_case(store, "CSPR-1", "Family A")
+    first_device = store.device_id
+    store.close()
+    monkeypatch.setenv("LEARNING_TOGETHER_CONFIG_DIR", str(tmp_path / "second-computer"))
+    store = open_store(db)
+    add_case(store, "CSPR-2", "Family B")
+    assert store.device_id != first_device and store.setting("device_id") == store.device_id
+    from assistant.store import audit_report
+
+    report = audit_report(store)
+    assert (report.problem, report.keyed, report.elsewhere) == (None, 1, 1)
+    store.close()
