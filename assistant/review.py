@@ -239,7 +239,7 @@ def _notes_with_tags(store: Store, where: str, params: Any, limit: int | None = 
                    (SELECT json_group_array(tag_id) FROM note_tags t WHERE t.note_id = n.id) AS tags
             FROM notes n JOIN conversations v ON v.id = n.conversation_id
             LEFT JOIN episodes e ON e.id = n.episode_id
-            WHERE {where} ORDER BY v.created_at, n.created_at, n.rowid {f'LIMIT {int(limit)}' if limit else ''}""",
+            WHERE {where} ORDER BY v.created_at, v.id, n.rowid {f'LIMIT {int(limit)}' if limit else ''}""",
         params,
     )
     for row in rows:
@@ -272,9 +272,9 @@ def search_notes(store: Store, case_id: str, *, text: str = "", tag: str | None 
     return _notes_with_tags(store, " AND ".join(where), params, limit)
 
 
-def case_notes(store: Store, case_id: str) -> list[dict[str, Any]]:
-    """Every live note of a case, checked against its checksum (a changed note is refused, not shipped)."""
-    notes = _notes_with_tags(store, "v.case_id = ? AND v.mode = 'live' AND n.deleted_at IS NULL", (case_id,))
+def require_intact(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The one check every export makes: each note's text still matches its checksum. A changed note
+    is refused, never shipped; returns the notes unchanged."""
     for note in notes:
         if checksum(note["body"]) != note["checksum"]:
             raise ReviewError(
@@ -282,6 +282,12 @@ def case_notes(store: Store, case_id: str) -> list[dict[str, Any]]:
                 "nothing was exported."
             )
     return notes
+
+
+def case_notes(store: Store, case_id: str) -> list[dict[str, Any]]:
+    """Every live note of a case in the order written, checked against its checksum."""
+    return require_intact(
+        _notes_with_tags(store, "v.case_id = ? AND v.mode = 'live' AND n.deleted_at IS NULL", (case_id,)))
 
 
 # ------------------------------------------------------------------ findings, comments, review states
