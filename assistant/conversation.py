@@ -446,7 +446,7 @@ class Conversation:
         latest: dict[tuple[str, str, str | None], str] = {}
         for row in self.store.query(
             "SELECT section_id, prompt_id, episode_id, mark FROM prompt_marks WHERE conversation_id = ?"
-            " ORDER BY marked_at, rowid",
+            " ORDER BY rowid",  # the order written: the clock can step back between two marks
             (self.id,),
         ):
             latest[(row["section_id"], row["prompt_id"], row["episode_id"])] = row["mark"]

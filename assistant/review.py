@@ -62,7 +62,7 @@ def coverage_matrix(store: Store, structure: Structure, case_id: str) -> Coverag
     latest: dict[tuple[str, str, str], str] = {}
     for r in store.query(
         f"""SELECT conversation_id, section_id, prompt_id, mark FROM prompt_marks
-            WHERE conversation_id IN ({marks}) ORDER BY marked_at, rowid""",
+            WHERE conversation_id IN ({marks}) ORDER BY rowid""",
         ids,
     ):
         latest[(r["conversation_id"], r["section_id"], r["prompt_id"])] = r["mark"]
@@ -97,7 +97,7 @@ def case_moments(store: Store, case_id: str) -> list[dict[str, Any]]:
 def case_episodes(store: Store, case_id: str) -> list[dict[str, Any]]:
     rows = store.query(
         """SELECT c.*, (SELECT COUNT(*) FROM case_episode_links l WHERE l.case_episode_id = c.id) AS moments
-           FROM case_episodes c WHERE c.case_id = ? ORDER BY c.created_at""",
+           FROM case_episodes c WHERE c.case_id = ? ORDER BY c.rowid""",
         (case_id,),
     )
     for row in rows:
@@ -323,7 +323,7 @@ def add_finding(store: Store, structure: Structure, case_id: str, typology_tag: 
 
 
 def findings(store: Store, case_id: str) -> list[dict[str, Any]]:
-    rows = store.query("SELECT * FROM findings WHERE case_id = ? ORDER BY created_at", (case_id,))
+    rows = store.query("SELECT * FROM findings WHERE case_id = ? ORDER BY rowid", (case_id,))
     for row in rows:
         links = store.query("SELECT target_kind, target_id FROM finding_links WHERE finding_id = ?", (row["id"],))
         row["case_episodes"] = [l["target_id"] for l in links if l["target_kind"] == "case_episode"]
@@ -355,7 +355,7 @@ def resolve_comment(store: Store, comment_id: str, resolved: bool = True, actor:
 
 
 def comments(store: Store, target_id: str) -> list[dict[str, Any]]:
-    return store.query("SELECT * FROM comments WHERE target_id = ? ORDER BY created_at", (target_id,))
+    return store.query("SELECT * FROM comments WHERE target_id = ? ORDER BY rowid", (target_id,))
 
 
 def set_review_state(store: Store, conversation_id: str, state: str, actor: str = "lead reviewer") -> None:

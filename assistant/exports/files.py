@@ -103,11 +103,16 @@ def check_targets(store: Store, targets: Sequence[Path], force: bool = False) ->
             raise ExportRefused(f"The file name {target.name[:40]}… is too long for the disk; choose a shorter one.")
         if target.name in ("", ".", ".."):
             raise ExportRefused(f"{target} is not a file name; give a file name to export to.")
-        resolved = target.resolve()
+        try:
+            resolved = target.resolve()
+        except (OSError, RuntimeError):
+            raise ExportRefused(f"{target} cannot be followed (a loop of links); choose another file name.") from None
         if resolved in protected_resolved or any(_same_file(target, p) for p in protected):
             raise ExportRefused(f"{target} is this application's database; choose another file name for the export.")
         if target.is_dir():
             raise ExportRefused(f"{target} is a folder; give a file name to export to.")
+        if target.exists() and not target.is_file():
+            raise ExportRefused(f"{target} is not an ordinary file (a pipe or a device); choose another file name.")
         if os.path.lexists(target):
             if _looks_like_database(target):
                 raise ExportRefused(f"{target} is a database, which an export never replaces; choose another name.")
@@ -117,8 +122,8 @@ def check_targets(store: Store, targets: Sequence[Path], force: bool = False) ->
     return checked
 
 
-def _make_folders(folder: Path) -> None:
-    """Create `folder` and any missing parents, each private (0700)."""
+def _make_folders(folder: Path) -> list[Path]:
+    """Create `folder` and any missing parents, each private (0700); returns those created."""
     missing = []
     current = folder
     while not current.exists():
@@ -126,9 +131,12 @@ def _make_folders(folder: Path) -> None:
         if current.parent == current:
             break
         current = current.parent
+    created = []
     for path in reversed(missing):
         os.mkdir(path, 0o700)
         os.chmod(path, 0o700)  # whatever the umask
+        created.append(path)
+    return created
 
 
 def _partial_name(target: Path, kind: str = "partial") -> Path:
@@ -186,12 +194,13 @@ def publish(store: Store, files: Sequence[tuple[Path, bytes | str]], record_even
     commits, and taken back out if it does not."""
     targets = check_targets(store, [path for path, _ in files], force)
     partials: list[Path] = []
+    folders: list[Path] = []
     placed: list[tuple[Path, Path | None]] = []
     committed = False
     try:
         try:
             for target, (_, data) in zip(targets, files):
-                _make_folders(target.parent)
+                folders += _make_folders(target.parent)
                 partials.append(_write_partial(target, data.encode("utf-8") if isinstance(data, str) else data))
         except OSError as error:
             raise _one_sentence(error, target) from None
@@ -235,4 +244,10 @@ def publish(store: Store, files: Sequence[tuple[Path, bytes | str]], record_even
                     aside.unlink(missing_ok=True)
         for partial in partials:
             partial.unlink(missing_ok=True)
+        if not committed:
+            for folder in reversed(folders):  # folders made for this export go again, if still empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
     return targets

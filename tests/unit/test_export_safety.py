@@ -131,6 +131,17 @@ def test_choose_export_path_never_collides(filled):
     assert chosen.name == "case-2.csv"
 
 
+def test_a_pipe_or_device_is_never_an_export_target(cli, filled):
+    fifo = filled["tmp"] / "pipe.md"
+    os.mkfifo(fifo)
+    for target in (fifo, Path("/dev/null")):
+        result = cli("export", "--case", "CSPR-1", "--format", "md", "--out", str(target), "--force",
+                     db=filled["db"], timeout=20)
+        assert result.returncode == 1 and "not an ordinary file" in result.stderr
+        _one_sentence(result.stderr)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
 # ------------------------------------------------------------------ 7. audited or not there at all
 
 
@@ -147,7 +158,7 @@ def test_no_export_file_remains_when_its_audit_event_cannot_be_written(filled, s
     for fmt in ("md", "docx"):
         with pytest.raises(StoreError):
             export_record(conversation, fmt, out / f"record.{fmt}")
-    assert not out.exists() or list(out.iterdir()) == []
+    assert not out.exists()  # not even the folder the export would have made
     store.conn.execute("DROP TRIGGER refuse_events")
     assert store.scalar("SELECT COUNT(*) FROM events WHERE action = 'export'") == 0
     store.close()
@@ -270,6 +281,24 @@ def test_notes_keep_the_order_they_were_written_when_the_clock_steps_back(filled
     order = [n["body"] for n in data["conversations"][0]["notes"]]
     assert order.index("Written first, before the clock stepped back.") < order.index(
         "Written second, after the clock stepped back.")
+    store.close()
+
+
+def test_the_latest_prompt_mark_is_the_last_written_when_the_clock_steps_back(filled, structure, monkeypatch):
+    import assistant.conversation as module
+    from assistant.review import coverage_matrix
+
+    store = open_store(filled["db"])
+    conversation = Conversation(store, structure, filled["conversation_id"])
+    monkeypatch.setattr(module, "now", lambda: "2026-11-27T10:00:00.000+00:00")
+    conversation.mark_prompt("from_records", "later", section_id="queries")
+    monkeypatch.setattr(module, "now", lambda: "2026-11-27T09:00:00.000+00:00")
+    conversation.mark_prompt("from_records", "skipped", section_id="queries")
+    monkeypatch.undo()
+    assert conversation.marks()[("queries", "from_records", None)] == "skipped"
+    cells = {(r["section"].id, r["prompt"].id): r["cells"]
+             for r in coverage_matrix(store, structure, filled["case_id"]).rows}
+    assert cells[("queries", "from_records")][filled["conversation_id"]]["state"] == "skipped"
     store.close()
 
 
