@@ -350,3 +350,21 @@ def test_m007_backfills_the_offset_from_the_create_event(tmp_path, structure, mo
     store = open_store(db)
     assert store.scalar("SELECT utc_offset FROM conversations WHERE id = ?", (conversation_id,)) == "-05:00"
     store.close()
+
+
+def test_an_older_pair_database_merges_again_without_a_false_conflict(tmp_path):
+    from assistant.merge import merge_source
+    from tests.unit.pairs import pair_database
+
+    pair_database(tmp_path / "a.db", "GP", ["The home visit"])
+    conn = sqlite3.connect(tmp_path / "a.db", isolation_level=None)  # as schema 5 left it: no offset column
+    conn.execute("ALTER TABLE conversations DROP COLUMN utc_offset")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_conversation_utc_offset'")
+    conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    lead = open_store(tmp_path / "lead.db")
+    merge_source(lead, tmp_path / "a.db")
+    again = merge_source(lead, tmp_path / "a.db")
+    assert again.conflicts == [] and sum(again.added.values()) == 0
+    assert lead.scalar("SELECT COUNT(*) FROM merge_conflicts") == 0
+    lead.close()
