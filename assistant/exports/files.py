@@ -115,7 +115,7 @@ def check_targets(store: Store, targets: Sequence[Path], force: bool = False) ->
             raise ExportRefused(f"{target} is not an ordinary file (a pipe or a device); choose another file name.")
         if os.path.lexists(target):
             if _looks_like_database(target):
-                raise ExportRefused(f"{target} is a database, which an export never replaces; choose another name.")
+                raise ExportRefused(f"{target} looks like a database, which an export never replaces; choose another name.")
             if not force:
                 raise ExportRefused(f"{target} already exists; choose another name, or add --force to replace it.")
         checked.append(target)
@@ -165,7 +165,12 @@ def _place(partial: Path, target: Path, force: bool) -> Path | None:
         if not force:
             raise ExportRefused(f"{target} already exists; choose another name, or add --force to replace it.")
         aside = _partial_name(target, "replaced")
-        os.link(target, aside, follow_symlinks=False)
+        try:
+            os.link(target, aside, follow_symlinks=False)  # kept until the event commits, to put back
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                raise
+            aside = None  # a filesystem without hard links: replaced without a way back
         os.replace(partial, target)
         return aside
     try:

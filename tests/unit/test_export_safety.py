@@ -79,8 +79,11 @@ def test_no_export_replaces_the_database_even_when_forced(cli, filled):
     other = tmp / "other.sqlite"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
     other_before = _sha(other)
+    encrypted = tmp / "encrypted.md"
+    open_store(encrypted, passphrase="a long passphrase", encrypt_new=True).close()
+    encrypted_before = _sha(encrypted)
     targets = [db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal"), tmp / "link-to-db.md",
-               tmp / "hardlink.md", other, tmp / "sub" / ".." / "lead.db"]
+               tmp / "hardlink.md", other, encrypted, tmp / "sub" / ".." / "lead.db"]
     for target in targets:
         for fmt, option in (("md", "--case"), ("json", "--case"), ("md", "--conversation")):
             subject = "CSPR-1" if option == "--case" else filled["conversation_id"]
@@ -88,7 +91,7 @@ def test_no_export_replaces_the_database_even_when_forced(cli, filled):
             assert result.returncode == 1, (target, result.stdout)
             _one_sentence(result.stderr)
             assert "database" in result.stderr
-    assert _sha(db) == before and _sha(other) == other_before
+    assert _sha(db) == before and _sha(other) == other_before and _sha(encrypted) == encrypted_before
     assert not Path(f"{db}-journal").exists()
     store = open_store(db)
     assert store.scalar("SELECT COUNT(*) FROM notes") == 2
@@ -159,6 +162,12 @@ def test_no_export_file_remains_when_its_audit_event_cannot_be_written(filled, s
         with pytest.raises(StoreError):
             export_record(conversation, fmt, out / f"record.{fmt}")
     assert not out.exists()  # not even the folder the export would have made
+    kept = filled["tmp"] / "kept.md"
+    kept.write_text("the earlier export\n")
+    with pytest.raises(StoreError):
+        export_case(store, structure, "CSPR-1", "md", kept, force=True)
+    assert kept.read_text() == "the earlier export\n"  # a forced replacement is put back
+    assert _leftovers(filled["tmp"]) == [] and not [p for p in filled["tmp"].iterdir() if ".replaced" in p.name]
     store.conn.execute("DROP TRIGGER refuse_events")
     assert store.scalar("SELECT COUNT(*) FROM events WHERE action = 'export'") == 0
     store.close()
