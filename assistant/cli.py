@@ -237,9 +237,14 @@ def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: i
 @click.option("--conversation", "conversation_id", help="Export one conversation's typed-up record.")
 @click.option("--format", "fmt", required=True, type=click.Choice(["md", "docx", "csv", "json", "qdpx"]))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@click.option("--force", is_flag=True,
+              help="Replace an existing file (never the database or any other database file).")
 @click.pass_context
-def export(ctx: click.Context, reference: str | None, conversation_id: str | None, fmt: str, out: Path) -> None:
-    """Export a case (md, docx, csv, json, qdpx) or one conversation's record (md, docx)."""
+def export(ctx: click.Context, reference: str | None, conversation_id: str | None, fmt: str, out: Path,
+           force: bool) -> None:
+    """Export a case (md, docx, csv, json, qdpx) or one conversation's record (md, docx).
+
+    An existing file is refused unless --force is given; the database is never replaced."""
     store = _store(ctx)
     structure = load_structure()
     if bool(reference) == bool(conversation_id):
@@ -251,11 +256,11 @@ def export(ctx: click.Context, reference: str | None, conversation_id: str | Non
         if fmt not in RECORD_FORMATS:
             raise StoreError("A conversation's record is exported as md or docx.")
         conversation = Conversation(store, structure, conversation_id, actor="cli")
-        paths = [export_record(conversation, fmt, out)]
+        paths = [export_record(conversation, fmt, out, force=force)]
     else:
         from assistant.exports.case import export_case
 
-        paths = export_case(store, structure, reference, fmt, out, actor="cli")
+        paths = export_case(store, structure, reference, fmt, out, actor="cli", force=force)
     for path in paths:
         click.echo(f"Wrote {visible(str(path))}")
     if store.encrypted:

@@ -12,11 +12,11 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
 from assistant.safe_text import clean_input
-from assistant.store import Store, StoreError, checksum, new_id, now
+from assistant.store import Store, StoreError, checksum, local_offset, new_id, now
 
 if TYPE_CHECKING:  # the structure's models (and pydantic) are not needed to list conversations
     from assistant.structure import Section, Structure
@@ -143,13 +143,14 @@ def create_conversation(
         conn.execute(
             """INSERT INTO conversations (id, case_id, practitioner_role, agency, lead_interviewer,
                second_interviewer, mode, scenario_id, structure_id, structure_version, structure_hash,
-               status, records_seen_before, recording_consent, position_section, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?)""",
+               status, records_seen_before, recording_consent, position_section, created_at, updated_at,
+               utc_offset)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)""",
             (
                 conversation_id, case_id, fields["practitioner_role"], fields["agency"],
                 fields["lead_interviewer"], fields["second_interviewer"], mode, scenario_id,
                 structure.id, structure.version, structure.content_hash, int(bool(records_seen_before)),
-                recording_consent, first, stamp, stamp,
+                recording_consent, first, stamp, stamp, local_offset(),
             ),
         )
         conn.execute(
@@ -159,6 +160,24 @@ def create_conversation(
         )
         store.event("create", "conversation", conversation_id, {"mode": mode, "structure": structure.id}, actor)
     return conversation_id
+
+
+def held_on(row: dict[str, Any]) -> str:
+    """The local date a conversation was held: its UTC start plus the device's offset at the time
+    (the UTC date when no offset was recorded)."""
+    created = row["created_at"]
+    offset = row.get("utc_offset")
+    try:
+        start = datetime.fromisoformat(created)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=timezone.utc)
+        if offset:
+            sign = -1 if offset.startswith("-") else 1
+            hours, minutes = offset.lstrip("+-").split(":")
+            start = start.astimezone(timezone(sign * timedelta(hours=int(hours), minutes=int(minutes))))
+        return start.date().isoformat()
+    except (ValueError, TypeError):
+        return str(created)[:10]
 
 
 def list_conversations(store: Store, case_id: str | None = None, mode: str = "live") -> list[dict[str, Any]]:
@@ -427,7 +446,7 @@ class Conversation:
         latest: dict[tuple[str, str, str | None], str] = {}
         for row in self.store.query(
             "SELECT section_id, prompt_id, episode_id, mark FROM prompt_marks WHERE conversation_id = ?"
-            " ORDER BY marked_at, rowid",
+            " ORDER BY rowid",  # the order written: the clock can step back between two marks
             (self.id,),
         ):
             latest[(row["section_id"], row["prompt_id"], row["episode_id"])] = row["mark"]
@@ -576,7 +595,8 @@ class Conversation:
 
     def notes(self, section_id: str | None = None, episode_id: str | None = "any",
               include_deleted: bool = False) -> list[dict[str, Any]]:
-        """Notes with their tags (a list), oldest first; filter by section and moment."""
+        """Notes with their tags (a list) in the order they were written (not by clock time, which can step
+        back); filter by section and moment."""
         where = ["n.conversation_id = ?"]
         params: list[Any] = [self.id]
         if section_id is not None:
@@ -589,7 +609,7 @@ class Conversation:
             where.append("n.deleted_at IS NULL")
         rows = self.store.query(
             f"""SELECT n.*, (SELECT json_group_array(tag_id) FROM note_tags t WHERE t.note_id = n.id) AS tags
-                FROM notes n WHERE {' AND '.join(where)} ORDER BY n.created_at, n.rowid""",
+                FROM notes n WHERE {' AND '.join(where)} ORDER BY n.rowid""",
             params,
         )
         for row in rows:

@@ -20,7 +20,8 @@ from assistant.store import (Store, StoreError, check_passphrase, checksum, insp
                              new_id, now, open_read_only)
 
 # Columns that change as a pair works and do not make two copies of a row different.
-_VOLATILE = {"source", "updated_at", "position_section", "position_episode", "position_prompt"}
+# utc_offset: a conversation merged from a schema-5 pair database has none; it is information, not content.
+_VOLATILE = {"source", "updated_at", "position_section", "position_episode", "position_prompt", "utc_offset"}
 # Tables in dependency order, with how each row reaches its conversation (to leave rehearsals out).
 _TABLES: list[tuple[str, str]] = [
     ("conversations", "mode = 'live'"),

@@ -62,7 +62,7 @@ def coverage_matrix(store: Store, structure: Structure, case_id: str) -> Coverag
     latest: dict[tuple[str, str, str], str] = {}
     for r in store.query(
         f"""SELECT conversation_id, section_id, prompt_id, mark FROM prompt_marks
-            WHERE conversation_id IN ({marks}) ORDER BY marked_at, rowid""",
+            WHERE conversation_id IN ({marks}) ORDER BY rowid""",
         ids,
     ):
         latest[(r["conversation_id"], r["section_id"], r["prompt_id"])] = r["mark"]
@@ -97,7 +97,7 @@ def case_moments(store: Store, case_id: str) -> list[dict[str, Any]]:
 def case_episodes(store: Store, case_id: str) -> list[dict[str, Any]]:
     rows = store.query(
         """SELECT c.*, (SELECT COUNT(*) FROM case_episode_links l WHERE l.case_episode_id = c.id) AS moments
-           FROM case_episodes c WHERE c.case_id = ? ORDER BY c.created_at""",
+           FROM case_episodes c WHERE c.case_id = ? ORDER BY c.rowid""",
         (case_id,),
     )
     for row in rows:
@@ -239,7 +239,7 @@ def _notes_with_tags(store: Store, where: str, params: Any, limit: int | None = 
                    (SELECT json_group_array(tag_id) FROM note_tags t WHERE t.note_id = n.id) AS tags
             FROM notes n JOIN conversations v ON v.id = n.conversation_id
             LEFT JOIN episodes e ON e.id = n.episode_id
-            WHERE {where} ORDER BY v.created_at, n.created_at, n.rowid {f'LIMIT {int(limit)}' if limit else ''}""",
+            WHERE {where} ORDER BY v.created_at, v.id, n.rowid {f'LIMIT {int(limit)}' if limit else ''}""",
         params,
     )
     for row in rows:
@@ -272,9 +272,9 @@ def search_notes(store: Store, case_id: str, *, text: str = "", tag: str | None 
     return _notes_with_tags(store, " AND ".join(where), params, limit)
 
 
-def case_notes(store: Store, case_id: str) -> list[dict[str, Any]]:
-    """Every live note of a case, checked against its checksum (a changed note is refused, not shipped)."""
-    notes = _notes_with_tags(store, "v.case_id = ? AND v.mode = 'live' AND n.deleted_at IS NULL", (case_id,))
+def require_intact(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The one check every export makes: each note's text still matches its checksum. A changed note
+    is refused, never shipped; returns the notes unchanged."""
     for note in notes:
         if checksum(note["body"]) != note["checksum"]:
             raise ReviewError(
@@ -282,6 +282,12 @@ def case_notes(store: Store, case_id: str) -> list[dict[str, Any]]:
                 "nothing was exported."
             )
     return notes
+
+
+def case_notes(store: Store, case_id: str) -> list[dict[str, Any]]:
+    """Every live note of a case in the order written, checked against its checksum."""
+    return require_intact(
+        _notes_with_tags(store, "v.case_id = ? AND v.mode = 'live' AND n.deleted_at IS NULL", (case_id,)))
 
 
 # ------------------------------------------------------------------ findings, comments, review states
@@ -317,7 +323,7 @@ def add_finding(store: Store, structure: Structure, case_id: str, typology_tag: 
 
 
 def findings(store: Store, case_id: str) -> list[dict[str, Any]]:
-    rows = store.query("SELECT * FROM findings WHERE case_id = ? ORDER BY created_at", (case_id,))
+    rows = store.query("SELECT * FROM findings WHERE case_id = ? ORDER BY rowid", (case_id,))
     for row in rows:
         links = store.query("SELECT target_kind, target_id FROM finding_links WHERE finding_id = ?", (row["id"],))
         row["case_episodes"] = [l["target_id"] for l in links if l["target_kind"] == "case_episode"]
@@ -349,7 +355,7 @@ def resolve_comment(store: Store, comment_id: str, resolved: bool = True, actor:
 
 
 def comments(store: Store, target_id: str) -> list[dict[str, Any]]:
-    return store.query("SELECT * FROM comments WHERE target_id = ? ORDER BY created_at", (target_id,))
+    return store.query("SELECT * FROM comments WHERE target_id = ? ORDER BY rowid", (target_id,))
 
 
 def set_review_state(store: Store, conversation_id: str, state: str, actor: str = "lead reviewer") -> None:

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cases import chronology, get_case
-from assistant.exports.document import Document, to_docx, to_markdown, write_private
+from assistant.conversation import held_on
+from assistant.exports.document import Document, to_docx, to_markdown
+from assistant.exports.files import choose_export_path, publish, safe_stem, shorten_name
 from assistant.review import (case_episodes, case_moments, case_notes, coverage_matrix, episode_accounts,
                               findings, influence_counts, live_conversations)
 from assistant.store import Store, StoreError, now
@@ -62,7 +64,7 @@ def build_analysis_pack(store: Store, structure: Structure, reference: str) -> D
     )
     doc.heading("Conversations", 2)
     for c in conversations:
-        doc.bullet(f"{c['status'].replace('_', ' ')}, {c['note_count']} notes, held {c['created_at'][:10]}",
+        doc.bullet(f"{c['status'].replace('_', ' ')}, {c['note_count']} notes, held {held_on(c)}",
                    names[c["id"]])
     doc.heading("Key practice episodes", 2)
     episodes = case_episodes(store, case["id"])
@@ -169,7 +171,9 @@ def case_json(store: Store, structure: Structure, reference: str) -> dict[str, A
         "conversations": [
             {**{k: c[k] for k in ("id", "practitioner_role", "agency", "lead_interviewer", "second_interviewer",
                                  "status", "records_seen_before", "recording_consent", "gate_opened_at",
-                                 "structure_id", "structure_version", "created_at", "ended_at", "review_state")},
+                                 "structure_id", "structure_version", "created_at", "utc_offset", "ended_at",
+                                 "review_state")},
+             "held_on": held_on(c),
              "moments": [{k: m[k] for k in ("id", "title", "approximate_time", "position")}
                          for m in store.query("SELECT * FROM episodes WHERE conversation_id = ? ORDER BY position",
                                               (c["id"],))],
@@ -193,27 +197,40 @@ def case_json(store: Store, structure: Structure, reference: str) -> dict[str, A
 # ------------------------------------------------------------------ dispatcher
 
 
+CODEBOOK_SUFFIX = "-codebook.csv"
+
+
 def export_case(store: Store, structure: Structure, reference: str, fmt: str, out: Path,
-                actor: str = "lead reviewer") -> list[Path]:
-    """Write one case in one format; returns the files written (csv also writes a codebook beside it)."""
+                actor: str = "lead reviewer", force: bool = False) -> list[Path]:
+    """Write one case in one format with its audit event, or nothing at all; returns the files written
+    (csv also writes a codebook beside it). An existing file is replaced only with `force`; the
+    database never is. Both csv files are checked before either is written."""
     if fmt not in CASE_FORMATS:
         raise StoreError(f"Export formats are {', '.join(CASE_FORMATS)}.")
     out = Path(out)
-    written: list[Path] = []
+    files: list[tuple[Path, bytes | str]] = []
     if fmt in ("md", "docx"):
         document = build_analysis_pack(store, structure, reference)
-        written.append(write_private(out, to_markdown(document) if fmt == "md" else to_docx(document)))
+        files.append((out, to_markdown(document) if fmt == "md" else to_docx(document)))
     elif fmt == "csv":
-        written.append(write_private(out, notes_csv(store, structure, reference)))
-        written.append(write_private(out.with_name(f"{out.stem}-codebook.csv"), codebook_csv(structure)))
+        files.append((out, notes_csv(store, structure, reference)))
+        files.append((out.with_name(f"{out.stem}{CODEBOOK_SUFFIX}"), codebook_csv(structure)))
     elif fmt == "json":
         data = case_json(store, structure, reference)
-        written.append(write_private(out, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"))
+        files.append((out, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"))
     else:
         from assistant.exports.qdpx import qdpx_bytes
 
-        written.append(write_private(out, qdpx_bytes(store, structure, reference)))
+        files.append((out, qdpx_bytes(store, structure, reference)))
     case = get_case(store, reference)
-    with store.write():
-        store.event("export", "case", case["id"], {"format": fmt, "files": [p.name for p in written]}, actor)
-    return written
+
+    def record_event() -> None:
+        store.event("export", "case", case["id"], {"format": fmt, "files": [p.name for p, _ in files]}, actor)
+
+    return publish(store, files, record_event, force)
+
+
+def case_export_path(folder: Path, reference: str, fmt: str) -> Path:
+    """A free name for a case export in `folder` (for csv, its codebook's name is free too)."""
+    stem = shorten_name(safe_stem(reference), "", 120) + "-analysis"
+    return choose_export_path(folder, stem, fmt, siblings=(CODEBOOK_SUFFIX,) if fmt == "csv" else ())

@@ -105,23 +105,25 @@ def _docx_text(text: str) -> str:
 
 
 def write_private(path: Path, data: bytes | str) -> Path:
-    """Write a file readable only by its owner (0600), whole or not at all."""
+    """Write a file readable only by its owner (0600), whole or not at all, in private folders (0700).
+
+    For files that are not audited exports (a rehearsal's debrief); exports go through
+    `assistant.exports.files.publish`."""
+    from assistant.exports.files import MAX_NAME_BYTES, _make_folders, _write_partial
+
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path} is a folder; give a file name to export to.")
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
+    if len(path.name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise StoreError(f"The file name {path.name[:40]}… is too long for the disk; choose a shorter one.")
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial = None
     try:
-        fd = os.open(temporary, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
+        _make_folders(path.parent)
+        partial = _write_partial(path, payload)
+        os.replace(partial, path)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise StoreError(f"Cannot write {path.name} ({error.strerror}).") from None
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        raise StoreError(f"Cannot write {path.name[:60]} ({error.strerror or error.__class__.__name__}).") from None
     return path

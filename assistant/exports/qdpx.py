@@ -15,6 +15,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from assistant.cases import get_case
+from assistant.conversation import held_on
 from assistant.review import case_notes, live_conversations
 from assistant.store import Store
 from assistant.structure import Structure
@@ -145,7 +146,7 @@ def build_project(store: Store, structure: Structure, reference: str) -> tuple[b
 
 def _source_name(conversation: dict[str, Any]) -> str:
     agency = f" ({conversation['agency']})" if conversation["agency"] else ""
-    return f"{conversation['practitioner_role']}{agency} {conversation['created_at'][:10]}"
+    return f"{conversation['practitioner_role']}{agency} {held_on(conversation)}"
 
 
 def qdpx_bytes(store: Store, structure: Structure, reference: str) -> bytes:

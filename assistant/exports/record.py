@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.conversation import STATUS_LABELS, Conversation
-from assistant.exports.document import Document, to_docx, to_markdown, write_private
+from assistant.store import StoreError
+
+from assistant.conversation import STATUS_LABELS, Conversation, held_on
+from assistant.exports.document import Document, to_docx, to_markdown
+from assistant.exports.files import choose_export_path, publish, safe_stem, shorten_name
+from assistant.review import require_intact
 
 RECORD_FORMATS = ("md", "docx")
 
@@ -45,13 +49,13 @@ def build_record(conversation: Conversation) -> Document:
             ["Practitioner", f"{row['practitioner_role']}" + (f", {row['agency']}" if row["agency"] else "")],
             ["Conversation led by", row["lead_interviewer"] or "lead interviewer"],
             ["Notes taken by", row["second_interviewer"] or "second interviewer"],
-            ["Held on", row["created_at"][:10]],
+            ["Held on", held_on(row)],
             ["Status", STATUS_LABELS[row["status"]]],
             ["Structure", f"{structure.title} ({structure.id} {row['structure_version']})"],
         ],
     )
     episodes = conversation.episodes()
-    notes = conversation.notes()
+    notes = require_intact(conversation.notes())
     by_stop: dict[tuple[str, str | None], list[dict]] = {}
     for note in notes:
         by_stop.setdefault((note["section_id"], note["episode_id"]), []).append(note)
@@ -95,12 +99,26 @@ def build_record(conversation: Conversation) -> Document:
     return doc
 
 
-def export_record(conversation: Conversation, fmt: str, out: Path) -> Path:
-    """Write the record as Markdown or Word; the export is recorded in the audit trail."""
+def export_record(conversation: Conversation, fmt: str, out: Path, force: bool = False) -> Path:
+    """Write the record as Markdown or Word with its audit event, or nothing at all.
+
+    An existing file is replaced only with `force`; the database never is."""
+    if fmt not in RECORD_FORMATS:
+        raise StoreError("A conversation's record is exported as md or docx.")
     document = build_record(conversation)
     data: bytes | str = to_docx(document) if fmt == "docx" else to_markdown(document)
-    path = write_private(out, data)
-    with conversation.store.write():
-        conversation.store.event("export", "conversation", conversation.id, {"format": fmt, "kind": "record"},
-                                 conversation.actor)
-    return path
+    store = conversation.store
+
+    def record_event() -> None:
+        store.event("export", "conversation", conversation.id, {"format": fmt, "kind": "record"},
+                    conversation.actor)
+
+    return publish(store, [(Path(out), data)], record_event, force)[0]
+
+
+def record_path(folder: Path, conversation: Conversation, fmt: str) -> Path:
+    """A free name for the record in `folder`: case, role and the conversation's short id."""
+    reference = shorten_name(safe_stem(conversation.case["reference"]), "", 48)
+    role = shorten_name(safe_stem(conversation.row["practitioner_role"]), "", 120)
+    stem = f"{reference}-{role}-record-{conversation.id[:8]}"
+    return choose_export_path(folder, stem, fmt)

@@ -324,4 +324,22 @@ def m006_audit_seal(db: Database) -> None:
     db.executescript(ROWID_REUSE_TRIGGER)
 
 
-assert len(migrations._migrations) == SCHEMA_VERSION, "add the new migration to SCHEMA_VERSION in versions.py"
+@migrations()
+def m007_conversation_utc_offset(db: Database) -> None:
+    """The device's UTC offset when a conversation began, so exports give the local day it was held.
+
+    Existing conversations take the offset recorded with their 'create' audit event, where there is one."""
+    db.execute("ALTER TABLE conversations ADD COLUMN utc_offset TEXT")
+    db.execute(
+        """UPDATE conversations SET utc_offset = (
+               SELECT e.utc_offset FROM events e
+               WHERE e.entity = 'conversation' AND e.action = 'create' AND e.entity_id = conversations.id
+               ORDER BY e.rowid LIMIT 1)
+           WHERE utc_offset IS NULL"""
+    )
+
+
+# Migrations are numbered mNNN_: the numbers are unique and the highest is SCHEMA_VERSION.
+_NUMBERS = [int(m.name[1:4]) for m in migrations._migrations]
+assert len(set(_NUMBERS)) == len(_NUMBERS) and max(_NUMBERS) == SCHEMA_VERSION == len(_NUMBERS), (
+    "number the new migration and set SCHEMA_VERSION in versions.py to it")

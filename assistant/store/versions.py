@@ -3,5 +3,5 @@ every start-up, before anything heavier is imported."""
 
 # "LTCA": tells this application's databases apart from every other SQLite file.
 APPLICATION_ID = 0x4C544341
-# The number of migrations in `assistant.store.schema`; a test keeps the two in step.
-SCHEMA_VERSION = 6
+# The number of the newest migration in `assistant.store.schema` (an assertion there keeps the two in step).
+SCHEMA_VERSION = 7

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 from assistant.coach import classify
 from assistant.conversation import list_conversations
 from assistant.exports.document import to_markdown, write_private
+from assistant.exports.files import choose_export_path
 from assistant.rehearsal import Rehearsal, debrief, debrief_document, start_rehearsal
 from assistant.safe_text import safe
 from assistant.store import StoreError
@@ -182,7 +183,8 @@ class DebriefScreen(Screen):
     @guarded
     def action_export(self) -> None:
         folder = Path(self.app.store.path).parent / "exports"
-        path = folder / f"rehearsal-{self.rehearsal.scenario.id}-{self.rehearsal.conversation.id[:8]}-debrief.md"
+        path = choose_export_path(
+            folder, f"rehearsal-{self.rehearsal.scenario.id}-{self.rehearsal.conversation.id[:8]}-debrief", "md")
         try:
             write_private(path, to_markdown(debrief_document(self.rehearsal)))
         except StoreError as error:

@@ -17,7 +17,7 @@ from textual.widgets import (DataTable, Footer, Header, Label, OptionList, Selec
 from textual.widgets.option_list import Option
 
 from assistant.cases import chronology, list_cases
-from assistant.exports.case import CASE_FORMATS, export_case
+from assistant.exports.case import CASE_FORMATS, case_export_path, export_case
 from assistant.review import (REVIEW_STATES, add_comment, add_finding, case_episodes, case_moments, comments,
                               coverage_matrix, create_case_episode, episode_accounts, findings, influence_counts,
                               link_moment, live_conversations, resolve_comment, search_notes, set_episode_typology,
@@ -507,10 +507,9 @@ class ReviewScreen(Screen):
     @work(thread=True, group="export")
     def _export(self, fmt: str) -> None:
         folder = Path(self.app.store.path).parent / "exports"
-        stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in self.case["reference"])
         try:
             paths = export_case(self.app.store, self.app.structure, self.case["reference"], fmt,
-                                folder / f"{stem}-analysis.{fmt}")
+                                case_export_path(folder, self.case["reference"], fmt))
         except StoreError as error:
             self.app.call_from_thread(self.app.say, str(error), error=True)
             return

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from assistant.conversation import STATUS_LABELS, Conversation
-from assistant.exports.record import export_record
+from assistant.exports.record import export_record, record_path
 from assistant.safe_text import safe
 from assistant.store import StoreError
 from assistant.tui.guard import guarded
@@ -24,12 +24,8 @@ from assistant.tui.widgets.checklist import CheckList
 
 
 def default_export_path(app, conversation: Conversation, fmt: str) -> Path:
-    """Exports go beside the database, in a private `exports` folder."""
-    folder = Path(app.store.path).parent / "exports"
-    case = conversation.case["reference"]
-    role = conversation.row["practitioner_role"]
-    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in f"{case}-{role}-record").strip("-")
-    return folder / f"{stem}.{fmt}"
+    """Exports go beside the database, in a private `exports` folder, under a name no other file has."""
+    return record_path(Path(app.store.path).parent / "exports", conversation, fmt)
 
 
 def export_record_to_default(app, conversation: Conversation, fmt: str) -> Path | None:
