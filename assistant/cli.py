@@ -371,8 +371,13 @@ def erase(ctx: click.Context, conversation_id: str | None, reference: str | None
         counts = erase_conversation(store, conversation_id, reason, actor="cli")
     else:
         counts = erase_case(store, reference, reason, actor="cli")
-    click.echo(f"Erased {counts.get('notes', 0)} note(s) and {sum(counts.values())} row(s) in all; "
-               "the audit trail keeps a tombstone.")
+    if counts.already:
+        click.echo("That was already erased; the file has now been cleaned of it as well.")
+    else:
+        click.echo(f"Erased {counts.get('notes', 0)} note(s) and {sum(counts.values())} row(s) in all; "
+                   "the audit trail keeps a tombstone.")
+    for line in counts.backups:
+        click.echo(visible(line))
 
 
 # ------------------------------------------------------------------ coach
