@@ -63,6 +63,8 @@ class MergeReport:
     skipped_erased: int = 0
     cleaned: int = 0
     relabelled: list[str] = field(default_factory=list)
+    source_events: int = 0
+    earlier_events: int = 0
 
     def summary(self) -> str:
         added = sum(self.added.values())
@@ -76,6 +78,9 @@ class MergeReport:
             parts.append(f"{len(self.conflicts)} set aside as conflicts (see merge_conflicts)")
         for reference in self.relabelled:
             parts.append(f"case {reference} has another label there (the label here is kept)")
+        if self.source_events < self.earlier_events:
+            parts.append(f"its audit trail holds {self.source_events} events, fewer than the {self.earlier_events}"
+                         " of an earlier hand-over from the same database (it may have been cut short)")
         if self.cleaned:
             parts.append(f"{self.cleaned} text values cleaned of control characters")
         return ", ".join(parts) + "."
@@ -158,14 +163,14 @@ class _Schema:
     """The lead's own definition of each merged table: declared types, NOT NULL, and its CHECK rules
     (enforced by inserting each row into an empty in-memory copy of the table)."""
 
-    def __init__(self, conn: Any, tables: list[str]) -> None:
+    def __init__(self, store: Store, tables: list[str]) -> None:
         self.columns: dict[str, dict[str, tuple[str, bool]]] = {}
         self.memory = sqlite3.connect(":memory:")
         for table in tables:
-            self.columns[table] = {r[1]: (str(r[2]).upper(), bool(r[3]))
-                                   for r in conn.execute(f"PRAGMA table_info({table})")}
-            sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
-            self.memory.execute(sql)
+            self.columns[table] = {r["name"]: (str(r["type"]).upper(), bool(r["notnull"]))
+                                   for r in store.query(f"PRAGMA table_info({table})")}
+            self.memory.execute(store.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                             (table,)))
 
     def close(self) -> None:
         self.memory.close()
@@ -236,12 +241,28 @@ def _read_source(source: Any, schema: _Schema, name: str, report: MergeReport) -
     return rows
 
 
-def _audit_head(source: Any) -> tuple[int, str | None]:
-    """How many events the source's audit trail holds and the last one's hash, so a hand-over cut short
-    shows at the lead."""
+def _audit_head(source: Any) -> tuple[int, str | None, str | None]:
+    """How many events the source's audit trail holds, the last one's hash and the source's device id,
+    so a hand-over cut short shows at the lead."""
     count, last = source.execute(
         "SELECT COUNT(*), (SELECT hash FROM events ORDER BY rowid DESC LIMIT 1) FROM events").fetchone()
-    return count, last
+    device = source.execute("SELECT value FROM settings WHERE key = 'device_id'").fetchone()
+    return count, last, device[0] if device else None
+
+
+def _longest_trail_seen(conn: Any, device: str | None) -> int:
+    """The most events an earlier merge recorded for the same source device (0 when none)."""
+    if not device:
+        return 0
+    most = 0
+    for (detail,) in conn.execute("SELECT detail FROM events WHERE action = 'merge'"):
+        try:
+            recorded = json.loads(detail)
+        except (TypeError, ValueError):
+            continue
+        if recorded.get("source_device") == device and isinstance(recorded.get("source_events"), int):
+            most = max(most, recorded["source_events"])
+    return most
 
 
 # ---------------------------------------------------------------- merging
@@ -257,16 +278,18 @@ def merge_source(store: Store, path: Path, actor: str = "lead reviewer", passphr
     report = MergeReport(str(path), sha)
     provenance = f"{path.name} sha256:{sha[:16]}"
     tables = ["cases"] + [t for t, _ in _TABLES]
-    schema = _Schema(store.conn, tables)
+    schema = _Schema(store, tables)
     try:
         try:
             incoming = _read_source(source, schema, path.name, report)
-            events, last_hash = _audit_head(source)
+            events, last_hash, device = _audit_head(source)
         except _store_module.DATABASE_ERRORS as error:
             raise MergeError(f"{path.name} could not be read ({error.__class__.__name__}); nothing was merged.") \
                 from None
         with store.write() as conn:
             erased = tombstones(conn)
+            report.earlier_events = _longest_trail_seen(conn, device)
+            report.source_events = events
             case_map, erased_cases = _merge_cases(conn, incoming["cases"], provenance, path, sha, erased, report)
             gone = _leave_out_erased(incoming, erased[0], erased_cases, case_map, report)
             for table, _ in _TABLES:
@@ -287,7 +310,7 @@ def merge_source(store: Store, path: Path, actor: str = "lead reviewer", passphr
             store.event("merge", "database", sha, {
                 "file": path.name, "sha256": sha, "added": report.added, "conflicts": len(report.conflicts),
                 "skipped_erased": report.skipped_erased, "cleaned": report.cleaned,
-                "source_events": events, "source_last_hash": last_hash,
+                "source_events": events, "source_last_hash": last_hash, "source_device": device,
             }, actor)
     finally:
         schema.close()

@@ -16,7 +16,7 @@ from assistant.cases import add_case, import_chronology
 from assistant.merge import MergeError, merge_source
 from assistant.store import open_store
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.unit.pairs import pair_database
 
 CHRONOLOGY = "date,agency,summary,source\n2024-01-01,Police,Call to the home,log 1\n2024-02-03,School,Absent,reg\n"
@@ -77,6 +77,24 @@ def test_merging_again_after_a_conversation_is_erased_brings_it_not_back(cli, tm
     assert count(lead, "SELECT COUNT(*) FROM cases") == 1
     assert "rows skipped: erased here" in again.stdout.splitlines()[0]
     assert "erased here" not in again.stdout.splitlines()[1]
+
+
+def test_a_case_the_lead_made_itself_stays_erased_and_a_new_one_by_that_reference_is_merged(tmp_path, pair):
+    lead = open_store(tmp_path / "lead.db")
+    add_case(lead, "CSPR-2026-04", "Family A")  # the lead's own case: another id than the pair's
+    merge_source(lead, pair["path"])
+    lead.close()
+    erased = run_cli("erase", "--case", "CSPR-2026-04", "--reason", "Retention period ended", db=tmp_path / "lead.db")
+    assert erased.returncode == 0, erased.stderr
+    lead = open_store(tmp_path / "lead.db")
+    report = merge_source(lead, pair["path"])  # matched by the tombstone's reference hash
+    assert lead.scalar("SELECT COUNT(*) FROM cases") == 0 and report.skipped_erased > 5
+    add_case(lead, "CSPR-2026-04", "Family A")  # the reference used again, on purpose
+    newer = pair_database(tmp_path / "pair-a.db", "Health Visitor", ["A later visit"])
+    merge_source(lead, pair["path"])
+    assert lead.scalar("SELECT COUNT(*) FROM conversations") == 1  # the new one, not the erased one
+    assert lead.scalar("SELECT id FROM conversations") == newer["conversation_id"]
+    lead.close()
 
 
 # ------------------------------------------------------------------ item 9: chronologies and cases
@@ -176,6 +194,13 @@ def test_text_is_cleaned_on_the_way_in_and_counted(tmp_path, pair):
     assert lead.scalar("SELECT title FROM episodes") == "Sending the fax"
     again = merge_source(lead, source)
     assert sum(again.added.values()) == 0 and not again.conflicts
+    from assistant.exports.case import export_case
+    from assistant.structure import load_structure
+
+    for fmt in ("md", "csv", "json"):
+        for written in export_case(lead, load_structure(), "CSPR-9", fmt, tmp_path / "out" / f"case.{fmt}"):
+            text = written.read_text(encoding="utf-8")
+            assert not any(c in text for c in "\x1b\x07\x9b\x85\u202e"), written
     lead.close()
 
 
@@ -233,4 +258,8 @@ def test_the_merge_event_records_the_source_audit_head(tmp_path, pair):
     detail = json.loads(lead.scalar("SELECT detail FROM events WHERE action = 'merge'"))
     assert detail["source_events"] == events and events > 5
     assert detail["source_last_hash"] == last
+    shorter = crafted(tmp_path, pair, ("DROP TRIGGER events_refuse_delete", ()),
+                      ("DELETE FROM events WHERE rowid > 3", ()), name="cut-short.db")
+    report = merge_source(lead, shorter)
+    assert f"its audit trail holds 3 events, fewer than the {events} of an earlier hand-over" in report.summary()
     lead.close()
