@@ -310,7 +310,9 @@ def merge(ctx: click.Context, sources: tuple[Path, ...], source_passphrase_file:
             report = merge_source(store, source, actor="cli", passphrase=passphrase)
         except StoreError as error:
             if not number:
-                raise
+                if len(sources) == 1:
+                    raise
+                raise StoreError(f"{error} None of the files was merged ({_names(sources)}).") from None
             done = _names(sources[:number])
             rest = sources[number:]
             verb = "was not" if len(rest) == 1 else "were not"

@@ -74,6 +74,9 @@ def test_merging_again_after_a_conversation_is_erased_brings_it_not_back(cli, tm
     assert count(lead, "SELECT COUNT(*) FROM conversations WHERE id = ?", (pair["conversation_id"],)) == 0
     assert count(lead, "SELECT COUNT(*) FROM notes WHERE conversation_id = ?", (pair["conversation_id"],)) == 0
     assert count(lead, "SELECT COUNT(*) FROM conversations") == 1
+    first_fails = cli("merge", str(bad), str(other["path"]), db=tmp_path / "lead-2.db")
+    assert first_fails.returncode == 1 and first_fails.stdout == ""
+    assert first_fails.stderr.strip().endswith("None of the files was merged (bad.db and pair-b.db).")
     assert count(lead, "SELECT COUNT(*) FROM cases") == 1
     assert "rows skipped: erased here" in again.stdout.splitlines()[0]
     assert "erased here" not in again.stdout.splitlines()[1]
