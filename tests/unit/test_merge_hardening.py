@@ -74,9 +74,6 @@ def test_merging_again_after_a_conversation_is_erased_brings_it_not_back(cli, tm
     assert count(lead, "SELECT COUNT(*) FROM conversations WHERE id = ?", (pair["conversation_id"],)) == 0
     assert count(lead, "SELECT COUNT(*) FROM notes WHERE conversation_id = ?", (pair["conversation_id"],)) == 0
     assert count(lead, "SELECT COUNT(*) FROM conversations") == 1
-    first_fails = cli("merge", str(bad), str(other["path"]), db=tmp_path / "lead-2.db")
-    assert first_fails.returncode == 1 and first_fails.stdout == ""
-    assert first_fails.stderr.strip().endswith("None of the files was merged (bad.db and pair-b.db).")
     assert count(lead, "SELECT COUNT(*) FROM cases") == 1
     assert "rows skipped: erased here" in again.stdout.splitlines()[0]
     assert "erased here" not in again.stdout.splitlines()[1]
@@ -233,6 +230,9 @@ def test_a_multi_file_merge_that_fails_says_what_was_merged(cli, tmp_path, pair)
     assert result.stderr.strip().endswith("pair-a.db was merged; bad.db and pair-b.db were not.")
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert count(lead, "SELECT COUNT(*) FROM conversations") == 1
+    first_fails = cli("merge", str(bad), str(other["path"]), db=tmp_path / "lead-2.db")
+    assert first_fails.returncode == 1 and first_fails.stdout == ""
+    assert first_fails.stderr.strip().endswith("None of the files was merged (bad.db and pair-b.db).")
 
 
 # ------------------------------------------------------------------ smaller items
