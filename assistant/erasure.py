@@ -139,7 +139,9 @@ def _erase_rows(conn: Any, conversation_ids: list[str], case_ids: list[str]) -> 
                 row = json.loads(incoming)
             except (TypeError, ValueError):
                 row = {}
-            linked = {row.get(k) for k in ("id", "conversation_id", "case_id", "note_id")} if isinstance(row, dict) else set()
+            if not isinstance(row, dict):
+                row = {}
+            linked = {row.get(k) for k in ("id", "conversation_id", "case_id", "note_id")}
             if row_id in gone or linked & gone:
                 doomed.append((conflict_id,))
         conn.executemany("DELETE FROM merge_conflicts WHERE id = ?", doomed)
