@@ -84,6 +84,8 @@ def parse_chronology(path: Path) -> list[dict[str, str]]:
         raise CaseError(f"{name} cannot be read; check the path.") from None
     if path.is_dir():
         raise CaseError(f"{name} is a folder, not a CSV file.")
+    if not path.is_file():  # a named pipe or device would make the read wait forever
+        raise CaseError(f"{name} is not a regular file (it is a pipe, device or socket); give a CSV file.")
     if size > MAX_CHRONOLOGY_BYTES:
         raise CaseError(f"{name} is {size:,} bytes; a chronology can be at most {MAX_CHRONOLOGY_BYTES:,}.")
     raw = path.read_bytes()

@@ -179,7 +179,7 @@ def case_list(ctx: click.Context, as_json: bool) -> None:
     store = _store(ctx)
     cases = list_cases(store)
     if as_json:
-        click.echo(json.dumps(cases, indent=2, ensure_ascii=False))
+        click.echo(_terminal_safe_json(cases))
         return
     if not store.encrypted:
         click.echo("Note: this database is not encrypted (see `learning-together encrypt`).", err=True)
@@ -192,6 +192,17 @@ def case_list(ctx: click.Context, as_json: bool) -> None:
             f"{row['conversations']} conversation(s), {row['in_progress']} in progress, "
             f"{row['chronology_entries']} chronology entries"
         )
+
+
+def _terminal_safe_json(value: object) -> str:
+    """JSON that keeps every character of the data but none a terminal would act on: json.dumps
+    escapes C0 controls (ESC included) itself; DEL, C1 controls, bidi overrides and lone surrogates
+    are written as \\u escapes too."""
+    import re
+
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return re.sub("[\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]",
+                  lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 # ------------------------------------------------------------------ chronology
@@ -302,16 +313,32 @@ def handover(ctx: click.Context, out: Path, encrypt_copy: bool, plain: bool,
 @click.pass_context
 def merge(ctx: click.Context, sources: tuple[Path, ...], source_passphrase_file: Path | None) -> None:
     """Bring pair databases into --db; safe to repeat (nothing is added twice)."""
-    from assistant.merge import merge_source
-    from assistant.store import is_encrypted_file
+    from assistant.merge import is_encrypted_source, merge_source
 
     store = _store(ctx, create=True)
     passphrase = None
-    if any(is_encrypted_file(Path(s)) for s in sources):
+    if any(is_encrypted_source(Path(s)) for s in sources):
         passphrase = _secret(source_passphrase_file, "LEARNING_TOGETHER_SOURCE_PASSPHRASE",
                              "Passphrase for the hand-over files")
-    for source in sources:
-        click.echo(visible(merge_source(store, source, actor="cli", passphrase=passphrase).summary()))
+    for number, source in enumerate(sources):
+        try:
+            report = merge_source(store, source, actor="cli", passphrase=passphrase)
+        except StoreError as error:
+            if not number:
+                if len(sources) == 1:
+                    raise
+                raise StoreError(f"{error} None of the files was merged ({_names(sources)}).") from None
+            done = _names(sources[:number])
+            rest = sources[number:]
+            verb = "was not" if len(rest) == 1 else "were not"
+            raise StoreError(f"{error} {done} {'was' if number == 1 else 'were'} merged; {_names(rest)} {verb}.") \
+                from None
+        click.echo(visible(report.summary()))
+
+
+def _names(paths: tuple[Path, ...]) -> str:
+    names = [Path(p).name for p in paths]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # ------------------------------------------------------------------ encryption
@@ -391,8 +418,13 @@ def erase(ctx: click.Context, conversation_id: str | None, reference: str | None
         counts = erase_conversation(store, conversation_id, reason, actor="cli")
     else:
         counts = erase_case(store, reference, reason, actor="cli")
-    click.echo(f"Erased {counts.get('notes', 0)} note(s) and {sum(counts.values())} row(s) in all; "
-               "the audit trail keeps a tombstone.")
+    if counts.already:
+        click.echo("That was already erased; the file has now been cleaned of it as well.")
+    else:
+        click.echo(f"Erased {counts.get('notes', 0)} note(s) and {sum(counts.values())} row(s) in all; "
+                   "the audit trail keeps a tombstone.")
+    for line in counts.backups:
+        click.echo(visible(line))
 
 
 # ------------------------------------------------------------------ coach
