@@ -29,9 +29,16 @@ def describe(error: BaseException, what: str = DEFAULT_WHAT) -> str:
     if isinstance(error, OSError) and not isinstance(error, ConnectionError):
         reason = (error.strerror or error.__class__.__name__).rstrip(".")
         reason = reason[0].lower() + reason[1:] if reason else reason
-        where = f" ({error.filename})" if error.filename else ""
+        where = f" ({_intended(str(error.filename))})" if error.filename else ""
         return f"{_capital(what)} failed: {reason}{where}; nothing was changed."
     return f"An unexpected problem ({error.__class__.__name__}) stopped {what}; nothing was changed."
+
+
+def _intended(filename: str) -> str:
+    """The file the user asked for, not the temporary one it is written through (".name.123.partial")."""
+    import re
+
+    return re.sub(r"(^|/)\.([^/]+)\.\d+\.partial$", r"\1\2", filename)
 
 
 def _capital(text: str) -> str:

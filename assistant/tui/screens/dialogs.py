@@ -222,6 +222,8 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
             return
         self.query_one("#prompt-error", Static).update(safe(problem))
         self.query_one("#ok", Button).disabled = False
+        if self.focused is None or self.focused.id == "ok":
+            self.query(SafeInput).first().focus()
 
     def set_field(self, name: str, value: str) -> None:
         """Change what a field holds (e.g. only the files that could not be merged)."""
