@@ -9,7 +9,6 @@ import sqlite3
 
 import pytest
 
-from assistant.store import open_store
 from assistant.tui.app import LearningTogetherApp
 from assistant.tui.screens.conversation import ConversationScreen
 from assistant.tui.screens.dialogs import TextPrompt

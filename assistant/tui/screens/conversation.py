@@ -50,6 +50,8 @@ def autosave_seconds() -> tuple[float, str | None]:
         return seconds, None
     return AUTOSAVE_SECONDS, (f"{AUTOSAVE_ENV} should be a number of seconds from {low:g} to {high:g}; "
                               f"drafts are saved every {AUTOSAVE_SECONDS:g} seconds instead.")
+
+
 STATE_GLYPHS = {
     "current": "▶",
     "covered": "✓",
