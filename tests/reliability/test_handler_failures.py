@@ -210,3 +210,23 @@ async def test_a_nul_in_a_first_run_passphrase_is_one_sentence(tmp_path):
         assert one_sentence(problem) and "NUL" in problem
         assert app.screen.query_one("#passphrase").value == "abc\x00defghij"
     assert not path.exists()
+
+
+@pytest.mark.parametrize("key", ["w", "m"])
+async def test_a_record_for_a_very_long_role_label_never_stops_the_app(tmp_path, key):
+    """A role of 90 CJK characters makes a file name past the 255-byte limit: the record is either saved
+    under a shortened name or refused in one sentence; the app carries on either way."""
+    app = make_app(tmp_path / "lt.db")
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await start_conversation(pilot, role="役" * 90)
+        await pilot.press("f12")
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, SummaryScreen)
+        said = messages(app)
+        assert any(m.startswith("Record saved") for m in said) or any(
+            n.severity == "error" and one_sentence(n.message) for n in app._notifications), said
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConversationScreen)
