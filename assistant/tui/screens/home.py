@@ -179,7 +179,7 @@ class HomeScreen(Screen):
              ("confirm", "The same passphrase again", "", True)],
             explanation="The copy is encrypted with its own passphrase; tell the lead reviewer the passphrase "
                         "separately. Leave both empty only if a plain copy is really needed: that is recorded.",
-            confirm="Make the copy", action=self._handover, what="the hand-over copy", background=True))
+            confirm="Make the copy", action=self._handover, what="the hand-over copy"))
 
     def _handover(self, dialog, values: dict[str, str]) -> str | None:
         from pathlib import Path
@@ -192,7 +192,7 @@ class HomeScreen(Screen):
         path = handover(self.app.store, Path(values["path"]).expanduser(), actor="pair",
                         passphrase=values["passphrase"] or None)
         kind = "encrypted" if encrypted else "NOT encrypted (recorded in the audit trail)"
-        self.app.call_from_thread(self.app.say, f"Hand-over copy saved, {kind}: {path}")
+        self.app.say(f"Hand-over copy saved, {kind}: {path}")
         return None
 
     @guarded
