@@ -31,7 +31,7 @@ class _Group(click.Group):
             ctx.exit(1)
         except OSError as error:
             name = visible(str(error.filename)) if error.filename else "a file"
-            click.echo(f"Error: {name}: {error.strerror or error}.", err=True)
+            click.echo(f"Error: {name}: {visible(error.strerror or error.__class__.__name__)}.", err=True)
             ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
@@ -39,6 +39,16 @@ class _Group(click.Group):
             click.echo(f"Error: an unexpected problem ({error.__class__.__name__}) stopped the command; "
                        "nothing was changed. Please report it.", err=True)
             ctx.exit(1)
+
+
+def _json(value, indent: int | None = None) -> str:
+    """JSON for the terminal: the same data, but C1 controls, bidi overrides and other characters a
+    terminal could obey are written as \\u escapes (json already escapes C0 controls)."""
+    import re
+
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufff9-\ufffb]",
+                  lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 PASSPHRASE_ENV = "LEARNING_TOGETHER_PASSPHRASE"
@@ -124,7 +134,7 @@ def structure_check(files: tuple[Path, ...]) -> None:
     for path in files:
         try:
             loaded = check_file(path)
-            click.echo(f"{visible(str(path))}: valid {loaded.kind} '{loaded.id}' version {loaded.version}")
+            click.echo(visible(f"{path}: valid {loaded.kind} '{loaded.id}' version {loaded.version}"))
         except StructureError as error:
             failed = True
             click.echo(visible(str(error)), err=True)
@@ -137,7 +147,7 @@ def structure_schema(rehearsal: bool) -> None:
     """Print the JSON Schema for structure files (or rehearsal scenarios)."""
     from assistant.structure import scenario_json_schema, structure_json_schema
 
-    click.echo(json.dumps(scenario_json_schema() if rehearsal else structure_json_schema(), indent=2))
+    click.echo(_json(scenario_json_schema() if rehearsal else structure_json_schema(), indent=2))
 
 
 @structure.command("show")
@@ -147,7 +157,7 @@ def structure_show(file: Path | None, fmt: str) -> None:
     """Print the structure as a guide to read or hand out (Markdown)."""
     from assistant.exports.guide import structure_guide
 
-    click.echo(structure_guide(load_structure(file or DEFAULT_STRUCTURE)), nl=False)
+    click.echo(visible(structure_guide(load_structure(file or DEFAULT_STRUCTURE))), nl=False)
 
 
 # ------------------------------------------------------------------ cases
@@ -179,7 +189,7 @@ def case_list(ctx: click.Context, as_json: bool) -> None:
     store = _store(ctx)
     cases = list_cases(store)
     if as_json:
-        click.echo(_terminal_safe_json(cases))
+        click.echo(_json(cases, indent=2))
         return
     if not store.encrypted:
         click.echo("Note: this database is not encrypted (see `learning-together encrypt`).", err=True)
@@ -192,17 +202,6 @@ def case_list(ctx: click.Context, as_json: bool) -> None:
             f"{row['conversations']} conversation(s), {row['in_progress']} in progress, "
             f"{row['chronology_entries']} chronology entries"
         )
-
-
-def _terminal_safe_json(value: object) -> str:
-    """JSON that keeps every character of the data but none a terminal would act on: json.dumps
-    escapes C0 controls (ESC included) itself; DEL, C1 controls, bidi overrides and lone surrogates
-    are written as \\u escapes too."""
-    import re
-
-    text = json.dumps(value, indent=2, ensure_ascii=False)
-    return re.sub("[\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]",
-                  lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 # ------------------------------------------------------------------ chronology
@@ -437,13 +436,13 @@ def coach(question: str, as_json: bool) -> None:
 
     verdict = classify(question, load_structure().coach)
     if as_json:
-        click.echo(json.dumps(verdict.as_json(), ensure_ascii=False))
+        click.echo(_json(verdict.as_json()))
         return
     click.echo(f"{verdict.kind}" + (f" (also: {', '.join(verdict.kinds[1:])})" if len(verdict.kinds) > 1 else ""))
     for trigger in verdict.triggers:
         click.echo(f"  {trigger.kind}: {visible(trigger.words)}")
     if verdict.suggestion:
-        click.echo(f"Try: {verdict.suggestion}")
+        click.echo(f"Try: {visible(verdict.suggestion)}")
 
 
 # ------------------------------------------------------------------ audit
@@ -460,7 +459,7 @@ def audit_verify(ctx: click.Context) -> None:
 
     report = audit_report(_store(ctx))
     if report.problem:
-        click.echo(f"Error: the audit trail is broken: {report.problem}.", err=True)
+        click.echo(f"Error: the audit trail is broken: {visible(str(report.problem))}.", err=True)
         sys.exit(1)
     click.echo(report.summary())
 

@@ -264,7 +264,7 @@ class Scenario(_Frozen):
 # ------------------------------------------------------------------ loading
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: Python and click set __context__/__traceback__ on exceptions
 class StructureError(Exception):
     """A structure or scenario file that cannot be used, with every problem located."""
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 
 from assistant.safe_text import safe, visible
 from assistant.store import Store, StoreError, open_store
+from assistant.tui.guard import describe, passphrase_problem
 
 if TYPE_CHECKING:
     from assistant.structure import Structure
@@ -96,6 +99,25 @@ class LearningTogetherApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    # ---------------------------------------------------------------- the last resort
+    # Handlers that do work are guarded (assistant/tui/guard.py), so this is reached only by a bug. Textual
+    # would print a traceback with every local variable (a passphrase, a note) and the exception's own
+    # message (which may quote them); here the user gets one sentence and the frames, nothing else.
+
+    def _handle_exception(self, error: Exception) -> None:  # type: ignore[override]
+        self._return_code = 1
+        if self._exception is None:  # Pilot re-raises the first one in tests
+            self._exception = error
+            self._exception_event.set()
+        self._fatal_error(error)
+
+    def _fatal_error(self, error: BaseException | None = None) -> None:  # type: ignore[override]
+        if error is None:
+            error = sys.exc_info()[1]
+        self.bell()
+        self._exit_renderables.append(Text(crash_report(error), no_wrap=False))
+        self._close_messages_no_wait()
+
     def say(self, message: str, *, error: bool = False) -> None:
         """A toast with untrusted parts made safe."""
         self.notify(visible(message), severity="error" if error else "information", markup=False)
@@ -112,6 +134,22 @@ class LearningTogetherApp(App):
             self.store.close()
 
 
+def crash_report(error: BaseException | None) -> str:
+    """What is printed when the app stops on an unexpected exception: one sentence naming the class, then
+    where it happened (file, line, function) — no local variables, no source lines, no exception message."""
+    from textual.worker import WorkerFailed
+
+    if isinstance(error, WorkerFailed) and isinstance(error.error, BaseException):
+        error = error.error
+    name = error.__class__.__name__ if error is not None else "an unknown error"
+    lines = [f"Learning Together stopped: an unexpected problem ({name}). Saved notes and drafts are in the "
+             "database; please report this, with the lines below (they hold no case details)."]
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    for frame in frames[-12:]:
+        lines.append(f"  {visible(frame.filename)}:{frame.lineno} in {visible(frame.name)}")
+    return "\n".join(lines)
+
+
 def run_app(db: Path | None = None, passphrase: str | None = None) -> int:
     """Open the database (refusing anything unsafe) and run the app; returns the exit status.
 
@@ -120,7 +158,7 @@ def run_app(db: Path | None = None, passphrase: str | None = None) -> int:
     """
     from getpass import getpass
 
-    from assistant.store import default_db_path, is_encrypted_file
+    from assistant.store import WrongPassphrase, default_db_path, is_encrypted_file
     from assistant.structure import load_structure
 
     path = Path(db).expanduser() if db else default_db_path()
@@ -133,16 +171,27 @@ def run_app(db: Path | None = None, passphrase: str | None = None) -> int:
     for attempt in range(tries):
         if tries > 1:
             passphrase = getpass("Passphrase: ")
+        problem = passphrase_problem(passphrase) if passphrase is not None else None
+        if problem is not None:
+            if attempt + 1 < tries:
+                print(problem, file=sys.stderr)
+                continue
+            print(f"Error: {problem}", file=sys.stderr)
+            return 1
         try:
             # A short busy wait: the screen retries a blocked save itself rather than freezing.
             store = open_store(path, exclusive=True, busy_timeout_ms=150, passphrase=passphrase)
             break
         except StoreError as error:
-            if attempt + 1 < tries and "wrong passphrase" in str(error):
+            if attempt + 1 < tries and isinstance(error, WrongPassphrase):
                 print("Wrong passphrase; try again.", file=sys.stderr)
                 continue
             print(f"Error: {visible(str(error))}", file=sys.stderr)
             return 1
+        except Exception as error:  # noqa: BLE001 - one sentence, never a traceback with the passphrase in it
+            print(f"Error: {visible(describe(error, 'opening the database'))}", file=sys.stderr)
+            return 1
+    passphrase = None
     app = LearningTogetherApp(store, load_structure)
     app.run()
     return app.return_code or 0

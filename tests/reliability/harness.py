@@ -16,20 +16,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {
     "enter": b"\r", "escape": b"\x1b", "tab": b"\t", "ctrl+s": b"\x13", "ctrl+n": b"\x0e", "ctrl+q": b"\x11",
-    "ctrl+g": b"\x07", "ctrl+o": b"\x0f", "ctrl+r": b"\x12", "f12": b"\x1b[24~", "f1": b"\x1bOP",
+    "ctrl+g": b"\x07", "ctrl+o": b"\x0f", "ctrl+r": b"\x12", "f11": b"\x1b[23~", "f12": b"\x1b[24~", "f1": b"\x1bOP",
 }
 
 
 class PtyApp:
     """`learning-together --db DB` in a pseudo-terminal; `output` holds every byte it wrote."""
 
-    def __init__(self, db: Path, size: tuple[int, int] = (100, 32), extra_env: dict | None = None) -> None:
+    def __init__(self, db: Path, size: tuple[int, int] = (100, 32), extra_env: dict | None = None,
+                 script: Path | None = None, args: tuple[str, ...] = ()) -> None:
+        """`script` runs that file instead of `python -m assistant --db DB` (given DB, then `args`)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
         env.update({"TERM": "xterm-256color", "COLUMNS": str(size[0]), "LINES": str(size[1])})
         env.update(extra_env or {})
         pid, fd = pty.fork()
         if pid == 0:  # the child: become the app
             os.chdir(ROOT)
+            if script is not None:
+                os.execvpe(sys.executable, [sys.executable, str(script), str(db), *args], env)
             os.execvpe(sys.executable, [sys.executable, "-m", "assistant", "--db", str(db)], env)
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))

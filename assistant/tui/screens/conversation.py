@@ -24,13 +24,34 @@ from assistant.coach import note_hints
 from assistant.conversation import Conversation, ConversationError, GateLocked, Stop
 from assistant.safe_text import safe
 from assistant.store import StoreBusy, StoreError
-from assistant.tui.guard import guarded, shielded
+from assistant.tui.guard import describe, guarded, shielded
 from assistant.tui.screens.dialogs import ChronologyScreen, Choice, MomentsScreen, TagPicker, TextPrompt
 from assistant.tui.widgets.safe_inputs import SafeTextArea
 
 # How often the editor's text is written to the database. LEARNING_TOGETHER_AUTOSAVE_SECONDS overrides
 # it (tests use a long interval to prove that quitting and signals save on their own).
-AUTOSAVE_SECONDS = float(os.environ.get("LEARNING_TOGETHER_AUTOSAVE_SECONDS", "0.5"))
+AUTOSAVE_SECONDS = 0.5
+AUTOSAVE_ENV = "LEARNING_TOGETHER_AUTOSAVE_SECONDS"
+AUTOSAVE_RANGE = (0.1, 3600.0)
+
+
+def autosave_seconds() -> tuple[float, str | None]:
+    """The autosave interval from the environment, and a one-line notice when the setting cannot be used
+    (not a number, zero, negative, or more than an hour): then the default applies."""
+    setting = os.environ.get(AUTOSAVE_ENV, "").strip()
+    if not setting:
+        return AUTOSAVE_SECONDS, None
+    try:
+        seconds = float(setting)
+    except ValueError:
+        seconds = float("nan")
+    low, high = AUTOSAVE_RANGE
+    if low <= seconds <= high:  # false for nan, inf and everything out of range
+        return seconds, None
+    return AUTOSAVE_SECONDS, (f"{AUTOSAVE_ENV} should be a number of seconds from {low:g} to {high:g}; "
+                              f"drafts are saved every {AUTOSAVE_SECONDS:g} seconds instead.")
+
+
 STATE_GLYPHS = {
     "current": "▶",
     "covered": "✓",
@@ -170,7 +191,11 @@ class ConversationScreen(Screen):
         self.set_class(self.app.size.height < 30, "short")
         self.conversation.resume()
         self._render_all(load_draft=True)
-        self.set_interval(AUTOSAVE_SECONDS, self.save_draft_now)
+        interval, notice = autosave_seconds()
+        if notice and not getattr(self.app, "autosave_notice_shown", False):
+            self.app.autosave_notice_shown = True  # once per run, not per conversation opened
+            self.app.say(notice, error=True)
+        self.set_interval(interval, self.save_draft_now)
         if self.app.clock:
             self.set_interval(1.0, self._tick)
         self.focus_start()
@@ -351,10 +376,10 @@ class ConversationScreen(Screen):
             self.conversation.save_draft(self._slot(), self.query_one("#editor", SafeTextArea).text)
             self._dirty = False
             self._autosave_failed = False
-        except StoreError as error:
+        except Exception as error:  # noqa: BLE001 - a timer must never stop the app
             self._autosave_paused_until = time.monotonic() + AUTOSAVE_BACKOFF_SECONDS
             if not self._autosave_failed:
-                self.app.say(f"{error} The draft is kept on screen.", error=True)
+                self.app.say(f"{describe(error, 'saving the draft')} The draft is kept on screen.", error=True)
             self._autosave_failed = True
 
     @guarded
@@ -363,6 +388,7 @@ class ConversationScreen(Screen):
         self.conversation.pause()
 
     # ---------------------------------------------------------------- notes
+    @guarded(what="saving the note")
     def action_save_note(self) -> None:
         editor = self.query_one("#editor", SafeTextArea)
         text = editor.text
@@ -485,6 +511,7 @@ class ConversationScreen(Screen):
 
         self.app.push_screen(TagPicker(self.app.structure, self.pending_tags, "Tags for the next note"), shielded(self.app, chosen))
 
+    @guarded
     def action_quick_tag(self, index: int) -> None:
         keyed = sorted((t for t in self.app.structure.codebook.tags if t.key), key=lambda t: t.key or "")
         if index >= len(keyed):
@@ -496,6 +523,7 @@ class ConversationScreen(Screen):
             self.pending_tags.append(tag)
         self._render_editor_title()
 
+    @guarded
     def action_switch_author(self) -> None:
         self.author = "lead" if self.author == "second" else "second"
         self._render_editor_title()
@@ -592,6 +620,7 @@ class ConversationScreen(Screen):
         stop = self.conversation.coverage().sections[int(event.option.id)]["stop"]
         self.go_to_stop(stop)
 
+    @guarded
     def action_guidance(self) -> None:
         self.show_guidance = not self.show_guidance
         if self._stop:

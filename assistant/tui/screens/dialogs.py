@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable
 
 from rich.text import Text
 from textual import on
@@ -16,7 +17,7 @@ from textual.widgets.option_list import Option
 from assistant.safe_text import safe
 from assistant.store import StoreError
 from assistant.structure import Structure
-from assistant.tui.guard import guarded, shielded
+from assistant.tui.guard import describe, guarded, shielded
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.safe_inputs import SafeInput
 
@@ -86,8 +87,6 @@ class TagPicker(ModalScreen[list[str] | None]):
         self.dismiss(sorted(ticked, key=order.index))
 
     @guarded
-    @guarded
-    @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -126,8 +125,6 @@ class Choice(ModalScreen[Any]):
         self.dismiss(self.options[int(event.option.id)][1])
 
     @guarded
-    @guarded
-    @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -137,13 +134,24 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, title: str, fields: list[tuple], explanation: str = "", confirm: str = "Save") -> None:
-        """fields: (name, label, initial value[, hidden]) — hidden fields are for passphrases."""
+    def __init__(self, title: str, fields: list[tuple], explanation: str = "", confirm: str = "Save", *,
+                 action: Callable[["TextPrompt", dict[str, str]], str | None] | None = None,
+                 what: str = "that", background: bool = False) -> None:
+        """fields: (name, label, initial value[, hidden]) — hidden fields are for passphrases.
+
+        With an `action`, the dialog does the work itself and stays open until it succeeds: the action
+        returns None when done, or one sentence saying what is wrong; any exception it raises becomes one
+        sentence too (naming `what`). Either way what was typed is kept. `background` runs the action in
+        a worker thread (merging, copying) so the screen keeps answering.
+        """
         super().__init__()
         self.title_text = title
         self.fields = fields
         self.explanation = explanation
         self.confirm = confirm
+        self.action = action
+        self.what = what
+        self.background = background
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -177,11 +185,51 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         if not values[first].strip():
             self.query_one("#prompt-error", Static).update(Text(f"{self.fields[0][1]} is needed."))
             return
-        self.dismiss(values)
+        if self.action is None:
+            self.dismiss(values)
+            return
+        if self.working:
+            return
+        self.working = True
+        self.query_one("#ok", Button).disabled = True
+        self.query_one("#prompt-error", Static).update(Text("Working…"))
+        if self.background:
+            self.run_worker(functools.partial(self._act_in_thread, values), thread=True, group="prompt-action")
+        else:
+            self._finish(self._act(values))
+
+    working = False
+
+    def _act(self, values: dict[str, str]) -> str | None:
+        try:
+            return self.action(self, values)
+        except Exception as error:  # noqa: BLE001 - one sentence in the dialog, never a crash
+            return describe(error, self.what)
+
+    def _act_in_thread(self, values: dict[str, str]) -> None:
+        problem = self._act(values)
+        try:
+            self.app.call_from_thread(self._finish, problem)
+        except RuntimeError:
+            pass  # the app closed meanwhile
+
+    def _finish(self, problem: str | None) -> None:
+        self.working = False
+        if self not in self.app.screen_stack:
+            return  # cancelled while the work ran: nothing left to show it in
+        if problem is None:
+            self.dismiss(None)
+            return
+        self.query_one("#prompt-error", Static).update(safe(problem))
+        self.query_one("#ok", Button).disabled = False
+        if self.focused is None or self.focused.id == "ok":
+            self.query(SafeInput).first().focus()
+
+    def set_field(self, name: str, value: str) -> None:
+        """Change what a field holds (e.g. only the files that could not be merged)."""
+        self.query_one(f"#field-{name}", SafeInput).value = value
 
     @on(Button.Pressed, "#cancel")
-    @guarded
-    @guarded
     @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -215,7 +263,6 @@ class ChronologyScreen(ModalScreen[None]):
                           safe(entry["source_ref"]))
         table.focus()
 
-    @guarded
     @guarded
     def action_close(self) -> None:
         self.dismiss(None)
@@ -304,7 +351,6 @@ class MomentsScreen(ModalScreen[None]):
             self.conversation.move_episode(episode_id, delta)
             self._refresh(episode_id)
 
-    @guarded
     @guarded
     def action_close(self) -> None:
         self.dismiss(None)

@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
 from assistant.safe_text import safe
-from assistant.store import MIN_PASSPHRASE, StoreError, open_store
+from assistant.store import MIN_PASSPHRASE, open_store
+from assistant.tui.guard import describe, passphrase_problem
 from assistant.tui.widgets.safe_inputs import SafeInput
 
 EXPLANATION = (
@@ -52,22 +53,26 @@ class FirstRunScreen(Screen):
         self.query_one("#passphrase").focus()
 
     def _create(self, passphrase: str | None) -> None:
-        try:
-            store = open_store(self.path, exclusive=True, busy_timeout_ms=150, passphrase=passphrase,
-                               encrypt_new=passphrase is not None)
-        except StoreError as error:
-            self.query_one("#first-run-error", Static).update(safe(str(error)))
+        problem = passphrase_problem(passphrase) if passphrase is not None else None
+        if problem is None:
+            try:
+                store = open_store(self.path, exclusive=True, busy_timeout_ms=150, passphrase=passphrase,
+                                   encrypt_new=passphrase is not None)
+            except Exception as error:  # noqa: BLE001 - one sentence; what was typed is kept
+                problem = describe(error, "creating the database")
+        del passphrase
+        if problem is not None:
+            self.query_one("#first-run-error", Static).update(safe(problem))
             return
         self.app.start_with(store)
 
     @on(Button.Pressed, "#create-encrypted")
     @on(SafeInput.Submitted, "#confirm")
     def action_encrypted(self) -> None:
-        passphrase = self.query_one("#passphrase", SafeInput).value
-        if passphrase != self.query_one("#confirm", SafeInput).value:
+        if self.query_one("#passphrase", SafeInput).value != self.query_one("#confirm", SafeInput).value:
             self.query_one("#first-run-error", Static).update(Text("The two passphrases differ; type them again."))
             return
-        self._create(passphrase)
+        self._create(self.query_one("#passphrase", SafeInput).value)
 
     @on(Button.Pressed, "#create-plain")
     def _plain(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,8 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from assistant.cases import list_cases
 from assistant.conversation import STATUS_LABELS, list_conversations
 from assistant.safe_text import safe
-from assistant.store import StoreError
-from assistant.tui.guard import shielded
+from assistant.tui.guard import guarded
 
 
 class HomeScreen(Screen):
@@ -43,6 +42,7 @@ class HomeScreen(Screen):
         table.add_columns("Status", "Case", "Practitioner", "Notes", "Agency", "Family", "Last change")
         self.refresh_rows()
 
+    @guarded
     def on_screen_resume(self) -> None:
         self.refresh_rows()
 
@@ -89,9 +89,11 @@ class HomeScreen(Screen):
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     @on(DataTable.RowSelected, "#conversations")
+    @guarded
     def _open_row(self, event: DataTable.RowSelected) -> None:
         self.action_resume()
 
+    @guarded
     def action_resume(self) -> None:
         conversation_id = self._selected_id()
         if conversation_id:
@@ -99,50 +101,70 @@ class HomeScreen(Screen):
 
             self.app.push_screen(ConversationScreen(conversation_id))
 
+    @guarded
     def action_new_conversation(self) -> None:
         from assistant.tui.screens.new_conversation import NewConversationScreen
 
         self.app.push_screen(NewConversationScreen())
 
+    @guarded
     def action_rehearse(self) -> None:
         from assistant.tui.screens.rehearsal import open_rehearsals
 
         open_rehearsals(self.app)
 
+    @guarded
     def action_review(self) -> None:
         from assistant.tui.screens.review import open_review
 
         open_review(self.app)
 
+    @guarded
     def action_gather(self) -> None:
         from assistant.tui.screens.dialogs import TextPrompt
 
         self.app.push_screen(TextPrompt(
             "Merge the pairs' hand-over files into this database",
-            [("paths", "File paths, separated by spaces", ""),
+            [("paths", "File paths (several: separate them with ; or quote each one)", ""),
              ("passphrase", "Passphrase (only for encrypted hand-over files)", "", True)],
-            explanation="Each file is merged whole or not at all; merging the same file again adds nothing.",
-            confirm="Merge"), shielded(self.app, self._merge))
+            explanation="Each file is merged whole or not at all; merging the same file again adds nothing. "
+                        "Files that cannot be merged stay in the box with the reason.",
+            confirm="Merge", action=self._merge, what="the merge", background=True))
 
-    def _merge(self, values: dict[str, str] | None) -> None:
-        if values:
-            self._run_merge([p for p in values["paths"].split() if p], values["passphrase"] or None)
-
-    @work(thread=True, group="merge")
-    def _run_merge(self, paths: list[str], passphrase: str | None = None) -> None:
-        """Merging can take a while: it runs off the UI thread and reports each file."""
+    def _merge(self, dialog, values: dict[str, str]) -> str | None:
+        """Runs in a worker thread (merging can take a while): each merged file is reported as it is
+        done; the files that failed stay in the dialog with the first reason."""
         from pathlib import Path
 
         from assistant.merge import merge_source
+        from assistant.tui.guard import describe
 
+        paths = split_paths(values["paths"])
+        if not paths:
+            return "Give the path of at least one hand-over file."
+        passphrase = values["passphrase"] or None
+        failed: list[tuple[str, str]] = []
         for path in paths:
+            source = Path(path).expanduser()
             try:
-                report = merge_source(self.app.store, Path(path).expanduser(), passphrase=passphrase)
-                self.app.call_from_thread(self.app.say, report.summary())
-            except StoreError as error:
-                self.app.call_from_thread(self.app.say, str(error), error=True)
+                if source.is_dir():
+                    failed.append((path, f"{source} is a folder; give the hand-over file inside it."))
+                    continue
+                report = merge_source(self.app.store, source, passphrase=passphrase)
+            except Exception as error:  # noqa: BLE001 - one sentence per file, the rest carry on
+                failed.append((path, describe(error, f"merging {source.name}")))
+                continue
+            self.app.call_from_thread(self.app.say, report.summary())
+        del passphrase, values
         self.app.call_from_thread(self.refresh_rows)
+        if not failed:
+            return None
+        self.app.call_from_thread(dialog.set_field, "paths", "; ".join(_quoted(p) for p, _ in failed))
+        if len(failed) == 1:
+            return failed[0][1]
+        return f"{len(failed)} files were not merged; the first: {failed[0][1]}"
 
+    @guarded
     def action_handover(self) -> None:
         from datetime import date
         from pathlib import Path
@@ -157,27 +179,67 @@ class HomeScreen(Screen):
              ("confirm", "The same passphrase again", "", True)],
             explanation="The copy is encrypted with its own passphrase; tell the lead reviewer the passphrase "
                         "separately. Leave both empty only if a plain copy is really needed: that is recorded.",
-            confirm="Make the copy"), shielded(self.app, self._handover))
+            confirm="Make the copy", action=self._handover, what="the hand-over copy"))
 
-    def _handover(self, values: dict[str, str] | None) -> None:
+    def _handover(self, dialog, values: dict[str, str]) -> str | None:
         from pathlib import Path
 
         from assistant.merge import handover
 
-        if not values:
-            return
         if values["passphrase"] != values["confirm"]:
-            self.app.say("The two passphrases differ; nothing was written.", error=True)
-            return
+            return "The two passphrases differ; nothing was written."
+        encrypted = bool(values["passphrase"])
         path = handover(self.app.store, Path(values["path"]).expanduser(), actor="pair",
                         passphrase=values["passphrase"] or None)
-        kind = "encrypted" if values["passphrase"] else "NOT encrypted (recorded in the audit trail)"
+        kind = "encrypted" if encrypted else "NOT encrypted (recorded in the audit trail)"
         self.app.say(f"Hand-over copy saved, {kind}: {path}")
+        return None
 
+    @guarded
     def action_structure(self) -> None:
         from assistant.tui.screens.structure_browser import StructureBrowser
 
         self.app.push_screen(StructureBrowser())
+
+
+def split_paths(text: str) -> list[str]:
+    """File paths as typed or pasted: one path may hold spaces ("/media/USB DISK/pair-a.db"); several are
+    separated by ";" or a new line, or each is quoted (as a file manager pastes them)."""
+    import shlex
+
+    pieces, current, quote = [], "", ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in ";\n":
+            pieces.append(current)
+            current = ""
+            continue
+        current += char
+    pieces.append(current)
+    paths: list[str] = []
+    for piece in (p.strip() for p in pieces):
+        if not piece:
+            continue
+        if any(mark in piece for mark in ("'", '"', "\\ ")):
+            try:
+                paths.extend(p for p in shlex.split(piece) if p)
+                continue
+            except ValueError:
+                pass  # an unbalanced quote: take the text as it is
+        paths.append(piece)
+    return paths
+
+
+def _quoted(path: str) -> str:
+    """A path as it can be typed back into the dialog."""
+    if ";" in path or "'" in path or '"' in path or "\\ " in path:
+        import shlex
+
+        return shlex.quote(path)
+    return path
 
 
 def _status_text(status: str) -> str:

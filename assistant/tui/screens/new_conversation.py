@@ -10,10 +10,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Label, RadioButton, RadioSet, Select, Static
 
-from assistant.cases import CaseError, add_case, list_cases
+from assistant.cases import add_case, list_cases
 from assistant.conversation import create_conversation, looks_like_full_name
 from assistant.safe_text import safe
 from assistant.store import StoreError
+from assistant.tui.guard import describe
 from assistant.tui.widgets.safe_inputs import SafeInput
 
 NEW_CASE = "__new__"
@@ -103,8 +104,8 @@ class NewConversationScreen(Screen):
                 agency=value("agency"), lead_interviewer=value("lead"), second_interviewer=value("second"),
                 records_seen_before=self.query_one("#records", Checkbox).value, recording_consent=consent,
             )
-        except (CaseError, StoreError) as problem:
-            error.update(safe(str(problem)))
+        except Exception as problem:  # noqa: BLE001 - one sentence on the form, what was typed is kept
+            error.update(safe(describe(problem, "creating the conversation")))
             return
         from assistant.tui.screens.conversation import ConversationScreen
 

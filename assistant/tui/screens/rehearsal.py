@@ -105,6 +105,7 @@ class RehearsalScreen(ConversationScreen):
         self.query_one("#transcript", VerticalScroll).scroll_end(animate=False)
 
     @on(SafeInput.Submitted, "#question")
+    @guarded(what="the question")
     def _asked(self, event: SafeInput.Submitted) -> None:
         try:
             reply = self.rehearsal.ask(event.value)

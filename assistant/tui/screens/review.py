@@ -142,6 +142,7 @@ class ReviewScreen(Screen):
         self._load()
 
     @work(thread=True, exclusive=True, group="review-load")
+    @guarded(what="loading the case")
     def _load(self) -> None:
         """Every query for the workspace, off the UI thread so a large case never freezes the screen."""
         store, structure = self.app.store, self.app.structure
@@ -256,6 +257,7 @@ class ReviewScreen(Screen):
         found = self.query("#moments")
         return [m for m in found.first(CheckList).ticked if m] if found else []
 
+    @guarded
     def action_new_episode(self) -> None:
         ticked = self._ticked_moments()
         if not ticked:
@@ -352,6 +354,7 @@ class ReviewScreen(Screen):
 
     @on(SafeInput.Changed, "#note-search")
     @on(Select.Changed)
+    @guarded(what="the search")
     def _filters_changed(self) -> None:
         self.run_search()
 
@@ -367,6 +370,7 @@ class ReviewScreen(Screen):
                      self._filter_value("filter-author"))
 
     @work(thread=True, exclusive=True, group="search")
+    @guarded(what="the search")
     def _search(self, text: str, tag: str | None, section: str | None, conversation: str | None,
                 author: str | None) -> None:
         """Runs off the UI thread so typing in the search box never stalls."""
@@ -502,9 +506,10 @@ class ReviewScreen(Screen):
             "Analysis pack (Markdown)", "Analysis pack (Word)", "Notes as CSV (with the codebook)",
             "The whole case as JSON", "REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder"))]
         self.app.push_screen(Choice("Export this case", options, "Files go to exports/ beside the database"),
-                             lambda fmt: self._export(fmt) if fmt else None)
+                             shielded(self.app, lambda fmt: self._export(fmt) if fmt else None, "the export"))
 
     @work(thread=True, group="export")
+    @guarded(what="the export")
     def _export(self, fmt: str) -> None:
         folder = Path(self.app.store.path).parent / "exports"
         try:
@@ -518,7 +523,6 @@ class ReviewScreen(Screen):
             self.app.call_from_thread(self.app.say, "The export is not encrypted, unlike the database: keep it "
                                       "safe and delete it after use.")
 
-    @guarded
     @guarded
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -567,7 +571,6 @@ class EpisodeScreen(Screen):
                 yield Static(Text("No moments are linked to this episode."))
         yield Footer()
 
-    @guarded
     @guarded
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -16,8 +16,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from assistant.conversation import STATUS_LABELS, Conversation
 from assistant.exports.record import export_record, record_path
 from assistant.safe_text import safe
-from assistant.store import StoreError
-from assistant.tui.guard import guarded
+from assistant.tui.guard import guarded, report
 from assistant.tui.screens.conversation import _clock
 from assistant.tui.widgets.checklist import CheckList
 
@@ -29,10 +28,12 @@ def default_export_path(app, conversation: Conversation, fmt: str) -> Path:
 
 
 def export_record_to_default(app, conversation: Conversation, fmt: str) -> Path | None:
+    """Write the typed-up record beside the database; any failure (a folder that cannot be made, a name
+    too long for the disk, no space) is one sentence and nothing else changes."""
     try:
         path = export_record(conversation, fmt, default_export_path(app, conversation, fmt))
-    except StoreError as error:
-        app.say(str(error), error=True)
+    except Exception as error:  # noqa: BLE001 - one sentence, the app carries on
+        report(app, error, "saving the record")
         return None
     app.say(f"Record saved: {path}")
     if app.store.encrypted:
@@ -149,7 +150,7 @@ class SummaryScreen(Screen):
     def _export_md(self) -> None:
         self.action_export("md")
 
-    @guarded
+    @guarded(what="saving the record")
     def action_export(self, fmt: str) -> None:
         export_record_to_default(self.app, self.conversation, fmt)
 
