@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/learning-together
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -1,17 +1,15 @@
-"""The one place untrusted text is made safe: for the screen (`safe`) and for storage (`clean_input`).
+"""The one place untrusted text is cleaned: for any output (`visible`) and for storage (`clean_input`).
 
 Text from notes, imported files, file names and error messages may carry terminal escape sequences
 (clear screen, window titles, OSC 52 clipboard writes, OSC 8 links), C1 controls, bidi overrides or
-Rich markup. On screen every one of them becomes a visible placeholder and markup is never parsed,
-because a `rich.text.Text` is returned rather than a string.
+Rich markup. In output every one of them becomes a visible placeholder; the terminal app's `assistant.tui.safe`
+builds on `visible` so that markup is never parsed either. Nothing here imports the UI.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from rich.text import Text
 
 # A whole escape sequence (CSI, OSC, DCS/SOS/PM/APC strings, or a two-byte ESC sequence) is shown as
 # one placeholder, so its payload never looks like ordinary text either.
@@ -29,7 +27,6 @@ _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061
 _UNSAFE_CHAR = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "\ud800-\udfff\ufff9-\ufffb]"
 )
-PLACEHOLDER_STYLE = "reverse"
 REPLACEMENT = "\ufffd"
 
 
@@ -55,14 +52,6 @@ def visible(text: str) -> str:
 
     text = _ESCAPE_SEQUENCE.sub(sequence, text)
     return _UNSAFE_CHAR.sub(lambda m: _placeholder(m.group(0)), text)
-
-
-def safe(text: object, style: str = "", *, single_line: bool = False) -> Text:
-    """A Rich `Text` for any untrusted value: nothing is interpreted, nothing reaches the terminal raw."""
-    shown = visible("" if text is None else str(text))
-    if single_line:
-        shown = shown.replace("\n", " ⏎ ").replace("\t", " ")
-    return Text(shown, style=style, no_wrap=False, end="")
 
 
 @dataclass(frozen=True)

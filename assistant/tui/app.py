@@ -13,14 +13,17 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 
-from assistant.safe_text import safe, visible
+from assistant.safe_text import visible
 from assistant.store import Store, StoreError, open_store
 from assistant.tui.guard import describe, passphrase_problem
+from assistant.tui.keys import shown_in_help
+from assistant.tui.safe import safe
 
 if TYPE_CHECKING:
     from assistant.structure import Structure
 
 
+@shown_in_help("Everywhere", 0)
 class LearningTogetherApp(App):
     """The Learning Together conversation assistant."""
 
@@ -94,6 +97,9 @@ class LearningTogetherApp(App):
         self.exit()
 
     def action_help(self) -> None:
+        # Every screen registers its keys when its module loads; load them all so help lists every one.
+        from assistant.tui.screens import (conversation, dialogs, home, new_conversation,  # noqa: F401
+                                           rehearsal, review, summary)
         from assistant.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):

@@ -6,7 +6,8 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from assistant.safe_text import clean_input, safe, visible
+from assistant.safe_text import clean_input, visible
+from assistant.tui.safe import safe
 
 PAYLOADS = {
     "clear screen": "\x1b[2J\x1b[H",

@@ -22,11 +22,13 @@ from textual.widgets.option_list import Option
 
 from assistant.coach import note_hints
 from assistant.conversation import Conversation, ConversationError, GateLocked, Stop
-from assistant.safe_text import safe
 from assistant.store import StoreBusy, StoreError
 from assistant.tui.guard import describe, guarded, shielded
+from assistant.tui.keys import shown_in_help
+from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import ChronologyScreen, Choice, MomentsScreen, TagPicker, TextPrompt
 from assistant.tui.widgets.safe_inputs import SafeTextArea
+from assistant.workflows import format_duration
 
 # How often the editor's text is written to the database. LEARNING_TOGETHER_AUTOSAVE_SECONDS overrides
 # it (tests use a long interval to prove that quitting and signals save on their own).
@@ -65,12 +67,6 @@ SAVE_RETRY_SECONDS = 1.0
 MARK_LABELS = {"asked": "asked", "skipped": "skipped", "declined": "declined", "later": "come back later"}
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
-        else f"{seconds // 60}:{seconds % 60:02d}"
-
-
 class ConversationCommands(Provider):
     """Command palette entries: "section: …", "moment: …", "note: …", "export: …"."""
 
@@ -105,6 +101,7 @@ class ConversationCommands(Provider):
                 yield Hit(score, matcher.highlight(label), callback, help=help_text)
 
 
+@shown_in_help("Conversation", 3)
 class ConversationScreen(Screen):
     """One conversation, step by step."""
 
@@ -237,7 +234,7 @@ class ConversationScreen(Screen):
             return
         elapsed = time.monotonic() - self._entered
         self.query_one("#clock", Static).update(Text(
-            f"⏱ {_clock(self._base_total + elapsed)} · here {_clock(self._base_section + elapsed)}", style="dim"
+            f"⏱ {format_duration(self._base_total + elapsed)} · here {format_duration(self._base_section + elapsed)}", style="dim"
         ))
 
     def _render_sections(self, current: Stop, coverage) -> None:

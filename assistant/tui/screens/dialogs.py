@@ -14,14 +14,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from assistant.safe_text import safe
 from assistant.store import StoreError
 from assistant.structure import Structure
 from assistant.tui.guard import describe, guarded, shielded
+from assistant.tui.keys import shown_in_help
+from assistant.tui.safe import safe
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.safe_inputs import SafeInput
 
 
+@shown_in_help("Tag picker", 5)
 class TagPicker(ModalScreen[list[str] | None]):
     """The whole codebook, searchable; Space ticks, Enter applies."""
 
@@ -268,6 +270,7 @@ class ChronologyScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+@shown_in_help("Key moments", 4)
 class MomentsScreen(ModalScreen[None]):
     """The practitioner's key moments: add, rename, reorder, at any point in the conversation."""
 

@@ -12,9 +12,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
-from assistant.safe_text import safe
 from assistant.store import MIN_PASSPHRASE, open_store
 from assistant.tui.guard import describe, passphrase_problem
+from assistant.tui.safe import safe
 from assistant.tui.widgets.safe_inputs import SafeInput
 
 EXPLANATION = (

@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from assistant.tui.keys import help_groups
+
 GLYPH_LEGEND = "Section states: ▶ current · ✓ covered · • visited · – skipped · ○ not reached · ⊘ locked"
 
 
@@ -20,27 +22,6 @@ def _key_label(key: str) -> str:
                  for w in part.split("+")]
         labels.append("+".join(words))
     return ", ".join(labels)
-
-
-def screen_bindings() -> dict[str, list[Binding]]:
-    """Every screen class's bindings, for the help screen and the README."""
-    from assistant.tui.app import LearningTogetherApp
-    from assistant.tui.screens import conversation, dialogs, home, new_conversation, rehearsal, review, summary
-
-    groups = {
-        "Everywhere": LearningTogetherApp.BINDINGS,
-        "Home": home.HomeScreen.BINDINGS,
-        "New conversation": new_conversation.NewConversationScreen.BINDINGS,
-        "Conversation": conversation.ConversationScreen.BINDINGS,
-        "Key moments": dialogs.MomentsScreen.BINDINGS,
-        "Tag picker": dialogs.TagPicker.BINDINGS,
-        "End of conversation": summary.SummaryScreen.BINDINGS,
-        "Rehearsal (as well as the conversation keys)": rehearsal.RehearsalScreen.BINDINGS,
-        "Rehearsal debrief": rehearsal.DebriefScreen.BINDINGS,
-        "Review workspace": review.ReviewScreen.BINDINGS,
-        "Draft a finding": review.FindingScreen.BINDINGS,
-    }
-    return groups
 
 
 def _description(binding: Binding) -> str:
@@ -64,7 +45,7 @@ class HelpScreen(ModalScreen[None]):
         text.append("In the conversation, the quick tags are F2 Practitioner's words, F3 Interviewer "
                     "observation, F4 Follow-up needed, F5 Suggested change. In the notes list: E edit, "
                     "D delete, U undo delete, Ctrl+T tags.\n\n")
-        for title, bindings in screen_bindings().items():
+        for title, bindings in help_groups().items():
             text.append(f"{title}\n", style="bold underline")
             for binding in bindings:
                 text.append(f"  {_key_label(binding.key):<18} {_description(binding)}\n")

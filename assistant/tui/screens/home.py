@@ -12,10 +12,12 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from assistant.cases import list_cases
 from assistant.conversation import STATUS_LABELS, list_conversations
-from assistant.safe_text import safe
 from assistant.tui.guard import guarded
+from assistant.tui.keys import shown_in_help
+from assistant.tui.safe import safe
 
 
+@shown_in_help("Home", 1)
 class HomeScreen(Screen):
     """Cases and conversations; the place every session starts."""
 

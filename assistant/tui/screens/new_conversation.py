@@ -12,15 +12,17 @@ from textual.widgets import Button, Checkbox, Footer, Header, Label, RadioButton
 
 from assistant.cases import add_case, list_cases
 from assistant.conversation import create_conversation, looks_like_full_name
-from assistant.safe_text import safe
 from assistant.store import StoreError
 from assistant.tui.guard import describe
+from assistant.tui.keys import shown_in_help
+from assistant.tui.safe import safe
 from assistant.tui.widgets.safe_inputs import SafeInput
 
 NEW_CASE = "__new__"
 NAME_WARNING = "This looks like a person's name. Please use a role label or pseudonym only."
 
 
+@shown_in_help("New conversation", 2)
 class NewConversationScreen(Screen):
     """A short form; Ctrl+S starts the conversation."""
 

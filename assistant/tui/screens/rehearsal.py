@@ -18,10 +18,11 @@ from assistant.conversation import list_conversations
 from assistant.exports.document import to_markdown, write_private
 from assistant.exports.files import choose_export_path
 from assistant.rehearsal import Rehearsal, debrief, debrief_document, start_rehearsal
-from assistant.safe_text import safe
 from assistant.store import StoreError
 from assistant.structure import StructureError, list_scenarios
 from assistant.tui.guard import guarded, shielded
+from assistant.tui.keys import shown_in_help
+from assistant.tui.safe import safe
 from assistant.tui.screens.conversation import ConversationScreen
 from assistant.tui.screens.dialogs import Choice
 from assistant.tui.widgets.safe_inputs import SafeInput
@@ -61,6 +62,7 @@ def open_rehearsals(app) -> None:
                            "Enter to choose · Esc to cancel. Rehearsals never appear in reviews or exports."), shielded(app, chosen))
 
 
+@shown_in_help("Rehearsal (as well as the conversation keys)", 7)
 class RehearsalScreen(ConversationScreen):
     """Ask as you would in the room; the practitioner answers, the coach comments on each question."""
 
@@ -127,6 +129,7 @@ class RehearsalScreen(ConversationScreen):
         self.app.push_screen(DebriefScreen(self.rehearsal), lambda _: self._render_all())
 
 
+@shown_in_help("Rehearsal debrief", 8)
 class DebriefScreen(Screen):
     """The trainer's debrief: what was covered, which facts surfaced, and how each question was put."""
 

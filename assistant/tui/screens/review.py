@@ -22,9 +22,10 @@ from assistant.review import (REVIEW_STATES, add_comment, add_finding, case_epis
                               coverage_matrix, create_case_episode, episode_accounts, findings, influence_counts,
                               link_moment, live_conversations, resolve_comment, search_notes, set_episode_typology,
                               set_review_state)
-from assistant.safe_text import safe
 from assistant.store import StoreError
 from assistant.tui.guard import guarded, shielded
+from assistant.tui.keys import shown_in_help
+from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.safe_inputs import SafeInput, SafeTextArea
@@ -45,6 +46,7 @@ class ReviewPicker(Choice):
         super().__init__("Review which case?", options, "Enter to open · Esc to cancel")
 
 
+@shown_in_help("Review workspace", 9)
 class ReviewScreen(Screen):
     """Everything the pairs captured for one case, prompt by prompt and episode by episode."""
 
@@ -576,6 +578,7 @@ class EpisodeScreen(Screen):
         self.app.pop_screen()
 
 
+@shown_in_help("Draft a finding", 10)
 class FindingScreen(Screen[dict[str, Any] | None]):
     """Draft a finding: the finding, how it showed, evidence it is systemic, why it matters, questions."""
 

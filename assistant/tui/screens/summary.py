@@ -15,10 +15,11 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from assistant.conversation import STATUS_LABELS, Conversation
 from assistant.exports.record import export_record, record_path
-from assistant.safe_text import safe
 from assistant.tui.guard import guarded, report
-from assistant.tui.screens.conversation import _clock
+from assistant.tui.keys import shown_in_help
+from assistant.tui.safe import safe
 from assistant.tui.widgets.checklist import CheckList
+from assistant.workflows import format_duration
 
 
 
@@ -45,6 +46,7 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@shown_in_help("End of conversation", 6)
 class SummaryScreen(Screen):
     """Coverage summary and closing checklist; from here the conversation is ended and exported."""
 
@@ -107,8 +109,8 @@ class SummaryScreen(Screen):
         for section in self.app.structure.sections:
             seconds = coverage.seconds_by_section.get(section.id)
             if seconds is not None:
-                times.append(f"  {section.title}: {_clock(seconds) if self.app.clock else '—'}\n", style="")
-        times.append(f"  Total: {_clock(coverage.total_seconds) if self.app.clock else '—'}\n")
+                times.append(f"  {section.title}: {format_duration(seconds) if self.app.clock else '—'}\n", style="")
+        times.append(f"  Total: {format_duration(coverage.total_seconds) if self.app.clock else '—'}\n")
         self.query_one("#time-per-section", Static).update(times)
         tags = Text("Notes per tag\n", style="bold")
         for tag_id, count in coverage.tag_counts.items():
