@@ -28,6 +28,7 @@ from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.safe_inputs import SafeInput, SafeTextArea
+from assistant.workflows import export_case_to
 
 STATE_MARKS = {"covered": "✓", "skipped": "–", "declined": "✗", "come back later": "↻", "not reached": "○"}
 
