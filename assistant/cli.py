@@ -6,12 +6,13 @@ Every error is one sentence on stderr and a non-zero exit; nothing stored is cha
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
+from assistant import settings
+from assistant.errors import LearningTogetherError
 from assistant.safe_text import visible
 from assistant.store import StoreError, open_store
 from assistant.structure import DEFAULT_STRUCTURE, StructureError, load_structure
@@ -23,7 +24,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except (StoreError, StructureError) as error:
+        except (LearningTogetherError, StoreError, StructureError) as error:
             click.echo(f"Error: {visible(str(error))}", err=True)
             ctx.exit(1)
         except PermissionError as error:
@@ -51,7 +52,7 @@ def _json(value, indent: int | None = None) -> str:
                   lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
-PASSPHRASE_ENV = "LEARNING_TOGETHER_PASSPHRASE"
+PASSPHRASE_ENV = settings.PASSPHRASE_ENV
 
 
 def _secret(file: Path | None, env: str, prompt: str | None, confirm: bool = False) -> str | None:
@@ -62,8 +63,8 @@ def _secret(file: Path | None, env: str, prompt: str | None, confirm: bool = Fal
             return file.read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as error:
             raise StoreError(f"The passphrase file {file} cannot be read ({error.strerror}).") from None
-    if os.environ.get(env):
-        return os.environ[env]
+    if value := settings.passphrase_from_env(env):
+        return value
     if prompt and sys.stdin.isatty():
         return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
     return None
@@ -71,30 +72,19 @@ def _secret(file: Path | None, env: str, prompt: str | None, confirm: bool = Fal
 
 def _store(ctx: click.Context, *, exclusive: bool = False, create: bool = False):
     """Open --db; an encrypted database is unlocked with the passphrase (three tries at a terminal).
+    The store is closed when the command ends, whatever happens, so its locks are let go.
 
     Only commands that add data `create` a missing database, and they say so; the others refuse it, so
     a mistyped --db never silently starts an empty one.
     """
-    from assistant.store import PassphraseNeeded, WrongPassphrase, default_db_path
+    from assistant.workflows import unlock
 
-    path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
+    path = settings.db_path(ctx.obj["db"])
     existed = path.exists()
-    passphrase = _secret(ctx.obj["passphrase_file"], PASSPHRASE_ENV, None)
-    try:
-        store = open_store(path, exclusive=exclusive, passphrase=passphrase, create=create)
-    except PassphraseNeeded:
-        if not sys.stdin.isatty():
-            raise
-        store = None
-    for attempt in range(3 if store is None else 0):
-        passphrase = click.prompt("Passphrase", hide_input=True, err=True)
-        try:
-            store = open_store(path, exclusive=exclusive, passphrase=passphrase, create=create)
-            break
-        except WrongPassphrase:
-            if attempt == 2:
-                raise
-            click.echo("Wrong passphrase; try again.", err=True)
+    ask = (lambda: click.prompt("Passphrase", hide_input=True, err=True)) if sys.stdin.isatty() else None
+    store = unlock(path, ask, 3, passphrase=_secret(ctx.obj["passphrase_file"], PASSPHRASE_ENV, None),
+                   tell=lambda message: click.echo(message, err=True), exclusive=exclusive, create=create)
+    ctx.call_on_close(store.close)
     if not existed:
         click.echo(f"Note: created a new, unencrypted database at {visible(str(path))}.", err=True)
     return store
@@ -259,23 +249,22 @@ def export(ctx: click.Context, reference: str | None, conversation_id: str | Non
     structure = load_structure()
     if bool(reference) == bool(conversation_id):
         raise StoreError("Give either --case REF or --conversation ID.")
+    from assistant.workflows import export_case_to, export_record_to
+
     if conversation_id:
         from assistant.conversation import Conversation
-        from assistant.exports.record import RECORD_FORMATS, export_record
+        from assistant.exports.record import RECORD_FORMATS
 
         if fmt not in RECORD_FORMATS:
             raise StoreError("A conversation's record is exported as md or docx.")
         conversation = Conversation(store, structure, conversation_id, actor="cli")
-        paths = [export_record(conversation, fmt, out, force=force)]
+        result = export_record_to(conversation, fmt, out, force=force)
     else:
-        from assistant.exports.case import export_case
-
-        paths = export_case(store, structure, reference, fmt, out, actor="cli", force=force)
-    for path in paths:
+        result = export_case_to(store, structure, reference, fmt, out, actor="cli", force=force)
+    for path in result.paths:
         click.echo(f"Wrote {visible(str(path))}")
-    if store.encrypted:
-        click.echo("Warning: the export is not encrypted, unlike the database; keep it somewhere safe and "
-                   "delete it when it is no longer needed.", err=True)
+    if result.warning:
+        click.echo(f"Warning: {result.warning}", err=True)
 
 
 @main.command()
@@ -294,7 +283,7 @@ def handover(ctx: click.Context, out: Path, encrypt_copy: bool, plain: bool,
         raise StoreError("Choose --encrypt (recommended) or --plain for the hand-over copy.")
     passphrase = None
     if encrypt_copy:
-        passphrase = _secret(handover_passphrase_file, "LEARNING_TOGETHER_HANDOVER_PASSPHRASE",
+        passphrase = _secret(handover_passphrase_file, settings.HANDOVER_PASSPHRASE_ENV,
                              "Passphrase for the hand-over copy", confirm=True)
         if passphrase is None:
             raise StoreError("Give the hand-over copy a passphrase (LEARNING_TOGETHER_HANDOVER_PASSPHRASE or "
@@ -317,7 +306,7 @@ def merge(ctx: click.Context, sources: tuple[Path, ...], source_passphrase_file:
     store = _store(ctx, create=True)
     passphrase = None
     if any(is_encrypted_source(Path(s)) for s in sources):
-        passphrase = _secret(source_passphrase_file, "LEARNING_TOGETHER_SOURCE_PASSPHRASE",
+        passphrase = _secret(source_passphrase_file, settings.SOURCE_PASSPHRASE_ENV,
                              "Passphrase for the hand-over files")
     for number, source in enumerate(sources):
         try:
@@ -341,7 +330,7 @@ def _names(paths: tuple[Path, ...]) -> str:
 
 
 # ------------------------------------------------------------------ encryption
-NEW_PASSPHRASE_ENV = "LEARNING_TOGETHER_NEW_PASSPHRASE"
+NEW_PASSPHRASE_ENV = settings.NEW_PASSPHRASE_ENV
 
 
 @main.command()
@@ -349,9 +338,7 @@ NEW_PASSPHRASE_ENV = "LEARNING_TOGETHER_NEW_PASSPHRASE"
 @click.pass_context
 def init(ctx: click.Context, encrypted: bool) -> None:
     """Create the database (encrypted with --encrypt); an existing one is left alone."""
-    from assistant.store import default_db_path
-
-    path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
+    path = settings.db_path(ctx.obj["db"])
     if path.exists():
         raise StoreError(f"{path} already exists; nothing was changed.")
     passphrase = None
@@ -385,9 +372,9 @@ def rekey(ctx: click.Context, new_passphrase_file: Path | None) -> None:
 @click.pass_context
 def encrypt(ctx: click.Context, new_passphrase_file: Path | None) -> None:
     """Encrypt a plain database in place (an encrypted copy is made and checked before it replaces it)."""
-    from assistant.store import default_db_path, encrypt_database
+    from assistant.store import encrypt_database
 
-    path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
+    path = settings.db_path(ctx.obj["db"])
     new = _secret(new_passphrase_file, NEW_PASSPHRASE_ENV, "New passphrase", confirm=True)
     if new is None:
         raise StoreError("Give a passphrase (LEARNING_TOGETHER_NEW_PASSPHRASE or --new-passphrase-file).")

@@ -34,13 +34,15 @@ class Reply:
 def start_rehearsal(store: Store, structure: Structure, scenario: Scenario, trainee: str = "Trainee") -> str:
     """A rehearsal conversation (mode 'rehearsal') against the scenario's fictional practitioner."""
     reference = f"{REHEARSAL_CASE_PREFIX}{scenario.id}"[:40]
-    case = find_case(store, reference)
-    case_id = case["id"] if case else add_case(store, reference, f"Rehearsal: {scenario.title}"[:200], actor="trainer")
-    return create_conversation(
-        store, structure, case_id=case_id, practitioner_role=scenario.practitioner.role,
-        agency=scenario.practitioner.agency, lead_interviewer=trainee, second_interviewer="",
-        mode="rehearsal", scenario_id=scenario.id, actor="trainer",
-    )
+    with store.write():  # the rehearsal case and its conversation together, or neither
+        case = find_case(store, reference)
+        case_id = case["id"] if case else add_case(store, reference, f"Rehearsal: {scenario.title}"[:200],
+                                                   actor="trainer")
+        return create_conversation(
+            store, structure, case_id=case_id, practitioner_role=scenario.practitioner.role,
+            agency=scenario.practitioner.agency, lead_interviewer=trainee, second_interviewer="",
+            mode="rehearsal", scenario_id=scenario.id, actor="trainer",
+        )
 
 
 def _touches(topic: str, text: str) -> bool:

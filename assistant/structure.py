@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
+from assistant.errors import LearningTogetherError
+
 MAX_STRUCTURE_BYTES = 512 * 1024
 STRUCTURES_DIR = Path(__file__).resolve().parent.parent / "structures"
 DEFAULT_STRUCTURE = STRUCTURES_DIR / "learning-together.toml"
@@ -265,7 +267,7 @@ class Scenario(_Frozen):
 
 
 @dataclass(eq=False)  # not frozen: Python and click set __context__/__traceback__ on exceptions
-class StructureError(Exception):
+class StructureError(LearningTogetherError):
     """A structure or scenario file that cannot be used, with every problem located."""
 
     path: str

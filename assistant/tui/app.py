@@ -14,8 +14,8 @@ from textual.app import App
 from textual.binding import Binding
 
 from assistant.safe_text import visible
-from assistant.store import Store, StoreError, open_store
-from assistant.tui.guard import describe, passphrase_problem
+from assistant.store import Store, StoreError
+from assistant.tui.guard import describe
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 
@@ -164,39 +164,26 @@ def run_app(db: Path | None = None, passphrase: str | None = None) -> int:
     """
     from getpass import getpass
 
-    from assistant.store import WrongPassphrase, default_db_path, is_encrypted_file
+    from assistant.settings import db_path
     from assistant.structure import load_structure
+    from assistant.workflows import passphrase_problem, unlock
 
-    path = Path(db).expanduser() if db else default_db_path()
+    path = db_path(db)
     if not path.exists():
         app = LearningTogetherApp(None, load_structure, first_run_path=path)
         app.run()
         return app.return_code or 0
-    tries = 3 if passphrase is None and is_encrypted_file(path) and sys.stdin.isatty() else 1
-    store = None
-    for attempt in range(tries):
-        if tries > 1:
-            passphrase = getpass("Passphrase: ")
-        problem = passphrase_problem(passphrase) if passphrase is not None else None
-        if problem is not None:
-            if attempt + 1 < tries:
-                print(problem, file=sys.stderr)
-                continue
-            print(f"Error: {problem}", file=sys.stderr)
-            return 1
-        try:
-            # A short busy wait: the screen retries a blocked save itself rather than freezing.
-            store = open_store(path, exclusive=True, busy_timeout_ms=150, passphrase=passphrase)
-            break
-        except StoreError as error:
-            if attempt + 1 < tries and isinstance(error, WrongPassphrase):
-                print("Wrong passphrase; try again.", file=sys.stderr)
-                continue
-            print(f"Error: {visible(str(error))}", file=sys.stderr)
-            return 1
-        except Exception as error:  # noqa: BLE001 - one sentence, never a traceback with the passphrase in it
-            print(f"Error: {visible(describe(error, 'opening the database'))}", file=sys.stderr)
-            return 1
+    try:
+        # A short busy wait: the screen retries a blocked save itself rather than freezing.
+        store = unlock(path, (lambda: getpass("Passphrase: ")) if sys.stdin.isatty() else None, 3,
+                       passphrase=passphrase, tell=lambda message: print(message, file=sys.stderr),
+                       check=passphrase_problem, exclusive=True, busy_timeout_ms=150)
+    except StoreError as error:
+        print(f"Error: {visible(str(error))}", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - one sentence, never a traceback with the passphrase in it
+        print(f"Error: {visible(describe(error, 'opening the database'))}", file=sys.stderr)
+        return 1
     passphrase = None
     app = LearningTogetherApp(store, load_structure)
     app.run()

@@ -14,6 +14,7 @@ import functools
 import threading
 from typing import Any, Callable, TypeVar
 
+from assistant.errors import LearningTogetherError
 from assistant.store import StoreError
 from assistant.structure import StructureError
 
@@ -24,7 +25,7 @@ DEFAULT_WHAT = "that"
 
 def describe(error: BaseException, what: str = DEFAULT_WHAT) -> str:
     """One sentence for any failure; `what` names the work, e.g. "the merge"."""
-    if isinstance(error, (StoreError, StructureError)):
+    if isinstance(error, (LearningTogetherError, StoreError, StructureError)):
         return str(error)  # the product's own refusals are already one sentence
     if isinstance(error, OSError) and not isinstance(error, ConnectionError):
         reason = (error.strerror or error.__class__.__name__).rstrip(".")
@@ -90,13 +91,3 @@ def shielded(app: Any, callback: Callable[..., Any], what: str = DEFAULT_WHAT) -
             return None
 
     return wrapper
-
-
-def passphrase_problem(passphrase: str) -> str | None:
-    """A passphrase the database library cannot take (a NUL or another control character), as one
-    sentence; None when it is usable. Its length is checked where the database is opened."""
-    if "\x00" in passphrase:
-        return "A passphrase cannot contain a NUL character; type it again without it."
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in passphrase):
-        return "A passphrase cannot contain control characters; type it again without them."
-    return None

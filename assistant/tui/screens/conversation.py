@@ -6,7 +6,6 @@ listen for on demand; the notes editor (autosaved); the notes already taken here
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -28,31 +27,8 @@ from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import ChronologyScreen, Choice, MomentsScreen, TagPicker, TextPrompt
 from assistant.tui.widgets.safe_inputs import SafeTextArea
+from assistant.settings import autosave_seconds  # the interval and its checks: assistant/settings.py
 from assistant.workflows import format_duration
-
-# How often the editor's text is written to the database. LEARNING_TOGETHER_AUTOSAVE_SECONDS overrides
-# it (tests use a long interval to prove that quitting and signals save on their own).
-AUTOSAVE_SECONDS = 0.5
-AUTOSAVE_ENV = "LEARNING_TOGETHER_AUTOSAVE_SECONDS"
-AUTOSAVE_RANGE = (0.1, 3600.0)
-
-
-def autosave_seconds() -> tuple[float, str | None]:
-    """The autosave interval from the environment, and a one-line notice when the setting cannot be used
-    (not a number, zero, negative, or more than an hour): then the default applies."""
-    setting = os.environ.get(AUTOSAVE_ENV, "").strip()
-    if not setting:
-        return AUTOSAVE_SECONDS, None
-    try:
-        seconds = float(setting)
-    except ValueError:
-        seconds = float("nan")
-    low, high = AUTOSAVE_RANGE
-    if low <= seconds <= high:  # false for nan, inf and everything out of range
-        return seconds, None
-    return AUTOSAVE_SECONDS, (f"{AUTOSAVE_ENV} should be a number of seconds from {low:g} to {high:g}; "
-                              f"drafts are saved every {AUTOSAVE_SECONDS:g} seconds instead.")
-
 
 STATE_GLYPHS = {
     "current": "▶",

@@ -13,9 +13,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
 from assistant.store import MIN_PASSPHRASE, open_store
-from assistant.tui.guard import describe, passphrase_problem
+from assistant.tui.guard import describe
 from assistant.tui.safe import safe
 from assistant.tui.widgets.safe_inputs import SafeInput
+from assistant.workflows import passphrase_problem
 
 EXPLANATION = (
     "These notes are about children and the professionals around them. On a laptop or a USB stick they "

@@ -10,13 +10,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Label, RadioButton, RadioSet, Select, Static
 
-from assistant.cases import add_case, list_cases
-from assistant.conversation import create_conversation, looks_like_full_name
-from assistant.store import StoreError
+from assistant.cases import list_cases
+from assistant.conversation import looks_like_full_name
 from assistant.tui.guard import describe
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.widgets.safe_inputs import SafeInput
+from assistant.workflows import NewCase, start_conversation
 
 NEW_CASE = "__new__"
 NAME_WARNING = "This looks like a person's name. Please use a role label or pseudonym only."
@@ -97,21 +97,19 @@ class NewConversationScreen(Screen):
         consent = consent_button.id.removeprefix("consent-") if consent_button and consent_button.id else "not_recorded"
         try:
             case_id = self._case_value()
-            if not value("role").strip():
-                raise StoreError("Give the practitioner's role label, such as \"Social Worker 1\".")
-            if case_id == NEW_CASE:
-                case_id = add_case(store, value("case-ref"), value("case-label"))
-            conversation_id = create_conversation(
-                store, self.app.structure, case_id=case_id, practitioner_role=value("role"),
-                agency=value("agency"), lead_interviewer=value("lead"), second_interviewer=value("second"),
-                records_seen_before=self.query_one("#records", Checkbox).value, recording_consent=consent,
+            started = start_conversation(
+                store, self.app.structure,
+                NewCase(value("case-ref"), value("case-label")) if case_id == NEW_CASE else case_id,
+                practitioner_role=value("role"), agency=value("agency"), lead_interviewer=value("lead"),
+                second_interviewer=value("second"), records_seen_before=self.query_one("#records", Checkbox).value,
+                recording_consent=consent,
             )
         except Exception as problem:  # noqa: BLE001 - one sentence on the form, what was typed is kept
             error.update(safe(describe(problem, "creating the conversation")))
             return
         from assistant.tui.screens.conversation import ConversationScreen
 
-        self.app.switch_screen(ConversationScreen(conversation_id))
+        self.app.switch_screen(ConversationScreen(started.conversation_id))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -3,7 +3,6 @@ the coach's verdict beside each question, and the debrief at the end."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -15,9 +14,7 @@ from textual.widgets import Footer, Header, Static
 
 from assistant.coach import classify
 from assistant.conversation import list_conversations
-from assistant.exports.document import to_markdown, write_private
-from assistant.exports.files import choose_export_path
-from assistant.rehearsal import Rehearsal, debrief, debrief_document, start_rehearsal
+from assistant.rehearsal import Rehearsal, debrief, start_rehearsal
 from assistant.store import StoreError
 from assistant.structure import StructureError, list_scenarios
 from assistant.tui.guard import guarded, shielded
@@ -26,6 +23,7 @@ from assistant.tui.safe import safe
 from assistant.tui.screens.conversation import ConversationScreen
 from assistant.tui.screens.dialogs import Choice
 from assistant.tui.widgets.safe_inputs import SafeInput
+from assistant.workflows import export_debrief_to, format_duration
 
 KIND_LABELS = {"open": "open ✓", "closed": "closed", "leading": "leading", "multiple": "several at once",
                "hindsight": "hindsight or blame"}
@@ -162,7 +160,7 @@ class DebriefScreen(Screen):
         for section in structure.sections:
             seconds = figures["seconds_by_section"].get(section.id)
             mark = "✓" if section.id in figures["sections_covered"] else "○"
-            shown = "" if seconds is None or not self.app.clock else f"  {int(seconds) // 60}:{int(seconds) % 60:02d}"
+            shown = "" if seconds is None or not self.app.clock else f"  {format_duration(seconds)}"
             text.append(f"  {mark} {section.title}{shown}\n")
         text.append("\nFacts the practitioner shared\n", style="bold")
         for fact_id in figures["facts_surfaced"]:
@@ -186,15 +184,12 @@ class DebriefScreen(Screen):
 
     @guarded
     def action_export(self) -> None:
-        folder = Path(self.app.store.path).parent / "exports"
-        path = choose_export_path(
-            folder, f"rehearsal-{self.rehearsal.scenario.id}-{self.rehearsal.conversation.id[:8]}-debrief", "md")
         try:
-            write_private(path, to_markdown(debrief_document(self.rehearsal)))
+            result = export_debrief_to(self.rehearsal)
         except StoreError as error:
             self.app.say(str(error), error=True)
             return
-        self.app.say(f"Debrief saved: {path}")
+        self.app.say(f"Debrief saved: {result.paths[0]}")
 
     @guarded
     def action_back(self) -> None:

@@ -3,7 +3,6 @@ findings, conversations (review state and comments) and the chronology. Rehearsa
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -17,7 +16,7 @@ from textual.widgets import (DataTable, Footer, Header, Label, OptionList, Selec
 from textual.widgets.option_list import Option
 
 from assistant.cases import chronology, list_cases
-from assistant.exports.case import CASE_FORMATS, case_export_path, export_case
+from assistant.exports.case import CASE_FORMATS
 from assistant.review import (REVIEW_STATES, add_comment, add_finding, case_episodes, case_moments, comments,
                               coverage_matrix, create_case_episode, episode_accounts, findings, influence_counts,
                               link_moment, live_conversations, resolve_comment, search_notes, set_episode_typology,
@@ -29,6 +28,7 @@ from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.safe_inputs import SafeInput, SafeTextArea
+from assistant.workflows import export_case_to
 
 STATE_MARKS = {"covered": "✓", "skipped": "–", "declined": "✗", "come back later": "↻", "not reached": "○"}
 
@@ -513,17 +513,14 @@ class ReviewScreen(Screen):
     @work(thread=True, group="export")
     @guarded(what="the export")
     def _export(self, fmt: str) -> None:
-        folder = Path(self.app.store.path).parent / "exports"
         try:
-            paths = export_case(self.app.store, self.app.structure, self.case["reference"], fmt,
-                                case_export_path(folder, self.case["reference"], fmt))
+            result = export_case_to(self.app.store, self.app.structure, self.case["reference"], fmt)
         except StoreError as error:
             self.app.call_from_thread(self.app.say, str(error), error=True)
             return
-        self.app.call_from_thread(self.app.say, "Exported: " + ", ".join(str(p) for p in paths))
-        if self.app.store.encrypted:
-            self.app.call_from_thread(self.app.say, "The export is not encrypted, unlike the database: keep it "
-                                      "safe and delete it after use.")
+        self.app.call_from_thread(self.app.say, "Exported: " + ", ".join(str(p) for p in result.paths))
+        if result.warning:
+            self.app.call_from_thread(self.app.say, result.warning)
 
     @guarded
     def action_back(self) -> None:

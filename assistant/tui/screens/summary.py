@@ -3,8 +3,6 @@ then status and the typed-up record."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,32 +12,25 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from assistant.conversation import STATUS_LABELS, Conversation
-from assistant.exports.record import export_record, record_path
 from assistant.tui.guard import guarded, report
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.widgets.checklist import CheckList
-from assistant.workflows import format_duration
+from assistant.workflows import ExportResult, export_record_to, format_duration
 
 
-
-def default_export_path(app, conversation: Conversation, fmt: str) -> Path:
-    """Exports go beside the database, in a private `exports` folder, under a name no other file has."""
-    return record_path(Path(app.store.path).parent / "exports", conversation, fmt)
-
-
-def export_record_to_default(app, conversation: Conversation, fmt: str) -> Path | None:
-    """Write the typed-up record beside the database; any failure (a folder that cannot be made, a name
-    too long for the disk, no space) is one sentence and nothing else changes."""
+def export_record_to_default(app, conversation: Conversation, fmt: str) -> ExportResult | None:
+    """Write the typed-up record to the exports folder beside the database; any failure (a folder that
+    cannot be made, a name too long for the disk, no space) is one sentence and nothing else changes."""
     try:
-        path = export_record(conversation, fmt, default_export_path(app, conversation, fmt))
+        result = export_record_to(conversation, fmt)
     except Exception as error:  # noqa: BLE001 - one sentence, the app carries on
         report(app, error, "saving the record")
         return None
-    app.say(f"Record saved: {path}")
-    if app.store.encrypted:
-        app.say("The exported record is not encrypted, unlike the database: keep it safe and delete it after use.")
-    return path
+    app.say(f"Record saved: {result.paths[0]}")
+    if result.warning:
+        app.say(result.warning)
+    return result
 
 
 def _shorten(text: str, limit: int) -> str:
