@@ -46,8 +46,14 @@ PASSPHRASE_ENV = "LEARNING_TOGETHER_PASSPHRASE"
 
 def _secret(file: Path | None, env: str, prompt: str | None, confirm: bool = False) -> str | None:
     """A passphrase from a file, then an environment variable, then (at a terminal) a hidden prompt.
-    Never from a command-line argument, where other users could read it."""
+    Never from a command-line argument, where other users could read it. Only a regular file is read:
+    a named pipe or device is refused before it is opened (reading one could wait forever)."""
     if file is not None:
+        from assistant.paths import not_a_regular_file
+
+        problem = not_a_regular_file(file)
+        if problem is not None and problem.startswith(("is ", "does ")):
+            raise StoreError(f"The passphrase file {file} {problem}; give a regular file holding the passphrase.")
         try:
             return file.read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as error:
@@ -65,9 +71,10 @@ def _store(ctx: click.Context, *, exclusive: bool = False, create: bool = False)
     Only commands that add data `create` a missing database, and they say so; the others refuse it, so
     a mistyped --db never silently starts an empty one.
     """
-    from assistant.store import PassphraseNeeded, WrongPassphrase, default_db_path
+    from assistant.store import PassphraseNeeded, WrongPassphrase, check_name, default_db_path
 
     path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
+    check_name(path, "database")
     existed = path.exists()
     passphrase = _secret(ctx.obj["passphrase_file"], PASSPHRASE_ENV, None)
     try:
@@ -350,10 +357,11 @@ NEW_PASSPHRASE_ENV = "LEARNING_TOGETHER_NEW_PASSPHRASE"
 @click.pass_context
 def init(ctx: click.Context, encrypted: bool) -> None:
     """Create the database (encrypted with --encrypt); an existing one is left alone."""
-    from assistant.store import default_db_path
+    from assistant.store import check_name, default_db_path
 
     path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
-    if path.exists():
+    check_name(path, "database")
+    if os.path.lexists(path):
         raise StoreError(f"{path} already exists; nothing was changed.")
     passphrase = None
     if encrypted:
