@@ -191,12 +191,18 @@ def handover(store: Store, out: Path, actor: str = "pair", passphrase: str | Non
     out = check_handover_target(store, out)
     if passphrase is not None:
         check_passphrase(passphrase)
-    if passphrase is not None or store.encrypted:
-        partial = store.export_copy(out, passphrase, place=False)
-    else:
-        partial = store.backup_to(out, place=False)
+    missing = []  # folders the copy's partial file will make, removed again if the hand-over fails
+    folder = out.parent
+    while not os.path.lexists(folder) and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    partial = None
     placed = committed = False
     try:
+        if passphrase is not None or store.encrypted:
+            partial = store.export_copy(out, passphrase, place=False)
+        else:
+            partial = store.backup_to(out, place=False)
         try:
             sha = file_sha256(partial)
             reader = open_read_only(partial, passphrase)
@@ -231,7 +237,14 @@ def handover(store: Store, out: Path, actor: str = "pair", passphrase: str | Non
     finally:
         if placed and not committed:
             out.unlink(missing_ok=True)
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        if not committed:
+            for made in missing:
+                try:
+                    made.rmdir()
+                except OSError:
+                    pass
     return out
 
 

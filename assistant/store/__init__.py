@@ -283,6 +283,7 @@ def writers_lock_path(path: Path) -> Path:
     A separate file, not the database, because `encrypt` replaces the database file. A name too long
     for the disk with `.` and `.lock` around it gets a short one made from a hash of the name instead.
     """
+    path = Path(os.path.realpath(path))  # one lock for the file, whichever link it is opened through
     name = f".{path.name}.lock"
     if len(os.fsencode(name)) > MAX_NAME_BYTES:
         name = f".lt.{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]}.lock"
@@ -1017,7 +1018,7 @@ def encrypt_database(path: Path, passphrase: str, actor: str = "cli") -> list[tu
     nothing written meanwhile can be lost. Plain pre-upgrade backups beside it are then encrypted with
     the same passphrase (or removed if that fails); returns [(backup name, "encrypted" or "removed")].
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # through a link, the database itself is encrypted, not the link
     check_passphrase(passphrase)
     check_name(path, "database")
     check_regular(path)

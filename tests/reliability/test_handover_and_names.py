@@ -282,3 +282,31 @@ def test_partial_names_are_short_whatever_the_target(tmp_path):
     partial = _private_partial(tmp_path / ("p" * 250))
     assert partial.exists() and len(partial.name) < 40 and partial.name.startswith(".lt.")
     assert stat.S_IMODE(partial.stat().st_mode) == 0o600
+
+
+def test_a_failed_handover_leaves_no_folder_it_made(cli, pair):
+    holder = sqlite3.connect(pair["db"], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = _handover(cli, pair["db"], pair["out"] / "new" / "deeper" / "h.db")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 1 and "no hand-over copy was written" in _one_sentence(result.stderr)
+    assert _files(pair["out"]) == []
+    made = _handover(cli, pair["db"], pair["out"] / "new" / "deeper" / "h.db")
+    assert made.returncode == 0, made.stderr
+    for folder in (pair["out"] / "new", pair["out"] / "new" / "deeper"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_encrypt_through_a_link_encrypts_the_database_itself(cli, pair):
+    link = pair["out"] / "link.db"
+    link.symlink_to(pair["db"])
+    result = cli("encrypt", db=link, env={"LEARNING_TOGETHER_NEW_PASSPHRASE": PASS})
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == pair["db"].resolve()
+    assert not pair["db"].read_bytes().startswith(b"SQLite format 3")
+    for db in (pair["db"], link):
+        listed = cli("case", "list", db=db, env={"LEARNING_TOGETHER_PASSPHRASE": PASS})
+        assert listed.returncode == 0 and "CSPR-1" in listed.stdout
