@@ -128,6 +128,9 @@ def test_a_250_byte_handover_name_is_written_and_a_300_byte_one_is_one_sentence(
     result = _handover(cli, pair["db"], long_ok, encrypted)
     assert result.returncode == 0, result.stderr
     assert _files(pair["out"]) == [long_ok.name] and _handovers(pair["db"]) == 1
+    merged = cli("merge", str(long_ok), db=pair["tmp"] / "lead.db",
+                 env={"LEARNING_TOGETHER_SOURCE_PASSPHRASE": HANDOVER_PASS})
+    assert merged.returncode == 0 and "rows added" in merged.stdout, merged.stderr
     too_long = pair["out"] / ("h" * 297 + ".db")
     result = _handover(cli, pair["db"], too_long, encrypted)
     assert result.returncode == 1
@@ -310,3 +313,16 @@ def test_encrypt_through_a_link_encrypts_the_database_itself(cli, pair):
     for db in (pair["db"], link):
         listed = cli("case", "list", db=db, env={"LEARNING_TOGETHER_PASSPHRASE": PASS})
         assert listed.returncode == 0 and "CSPR-1" in listed.stdout
+
+
+def test_no_export_or_handover_replaces_the_writers_lock_file(cli, pair):
+    from assistant.store import writers_lock_path
+
+    lock = writers_lock_path(pair["db"])
+    open_store(pair["db"]).close()
+    inode = lock.stat().st_ino
+    exported = cli("export", "--case", "CSPR-1", "--format", "md", "--out", str(lock), "--force", db=pair["db"])
+    assert exported.returncode == 1 and "database" in _one_sentence(exported.stderr)
+    handed = _handover(cli, pair["db"], lock)
+    assert handed.returncode == 1 and "database" in _one_sentence(handed.stderr)
+    assert lock.stat().st_ino == inode and lock.stat().st_size == 0
