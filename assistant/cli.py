@@ -6,6 +6,7 @@ Every error is one sentence on stderr and a non-zero exit; nothing stored is cha
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -57,8 +58,14 @@ PASSPHRASE_ENV = settings.PASSPHRASE_ENV
 
 def _secret(file: Path | None, env: str, prompt: str | None, confirm: bool = False) -> str | None:
     """A passphrase from a file, then an environment variable, then (at a terminal) a hidden prompt.
-    Never from a command-line argument, where other users could read it."""
+    Never from a command-line argument, where other users could read it. Only a regular file is read:
+    a named pipe or device is refused before it is opened (reading one could wait forever)."""
     if file is not None:
+        from assistant.paths import not_a_regular_file
+
+        problem = not_a_regular_file(file)
+        if problem is not None and problem.startswith(("is ", "does ")):
+            raise StoreError(f"The passphrase file {file} {problem}; give a regular file holding the passphrase.")
         try:
             return file.read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as error:
@@ -77,9 +84,11 @@ def _store(ctx: click.Context, *, exclusive: bool = False, create: bool = False)
     Only commands that add data `create` a missing database, and they say so; the others refuse it, so
     a mistyped --db never silently starts an empty one.
     """
+    from assistant.store import check_name
     from assistant.workflows import unlock
 
     path = settings.db_path(ctx.obj["db"])
+    check_name(path, "database")
     existed = path.exists()
     ask = (lambda: click.prompt("Passphrase", hide_input=True, err=True)) if sys.stdin.isatty() else None
     store = unlock(path, ask, 3, passphrase=_secret(ctx.obj["passphrase_file"], PASSPHRASE_ENV, None),
@@ -338,8 +347,11 @@ NEW_PASSPHRASE_ENV = settings.NEW_PASSPHRASE_ENV
 @click.pass_context
 def init(ctx: click.Context, encrypted: bool) -> None:
     """Create the database (encrypted with --encrypt); an existing one is left alone."""
+    from assistant.store import check_name
+
     path = settings.db_path(ctx.obj["db"])
-    if path.exists():
+    check_name(path, "database")
+    if os.path.lexists(path):
         raise StoreError(f"{path} already exists; nothing was changed.")
     passphrase = None
     if encrypted:

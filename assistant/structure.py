@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from assistant.errors import LearningTogetherError
+from assistant.paths import not_a_regular_file
 
 MAX_STRUCTURE_BYTES = 512 * 1024
 STRUCTURES_DIR = Path(__file__).resolve().parent.parent / "structures"
@@ -266,12 +266,16 @@ class Scenario(_Frozen):
 # ------------------------------------------------------------------ loading
 
 
-@dataclass(eq=False)  # not frozen: Python and click set __context__/__traceback__ on exceptions
 class StructureError(LearningTogetherError):
-    """A structure or scenario file that cannot be used, with every problem located."""
+    """A structure or scenario file that cannot be used, with every problem located.
 
-    path: str
-    problems: tuple[str, ...]
+    A plain exception, not a frozen dataclass: Python sets `__traceback__` on an exception that passes
+    through a context manager (the command line's do), which a frozen dataclass refuses."""
+
+    def __init__(self, path: str, problems: tuple[str, ...]) -> None:
+        super().__init__(path, problems)
+        self.path = path
+        self.problems = tuple(problems)
 
     def __str__(self) -> str:
         if len(self.problems) == 1:
@@ -292,6 +296,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         if path.is_dir():
             raise StructureError(name, ("is a folder, not a structure file",))
+        problem = not_a_regular_file(path)
+        if problem is not None and problem.startswith("is "):  # a pipe would make the read wait forever
+            raise StructureError(name, (f"{problem}; give a structure or scenario file",))
         size = path.stat().st_size
     except FileNotFoundError:
         raise StructureError(name, ("no such file",)) from None

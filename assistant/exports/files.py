@@ -2,7 +2,7 @@
 
 One set of checks for the command line and the app:
 
-* the open database, its -wal, -shm and -journal files, and any file that is an SQLite database are
+* the open database, its -wal, -shm, -journal and lock files, and any file that is an SQLite database are
   never replaced, whatever the user says (paths are compared resolved, and as the same file on disk,
   so symbolic and hard links are caught);
 * anything else that exists is replaced only when the user says so (`--force`); the app picks free
@@ -21,7 +21,7 @@ import secrets
 from pathlib import Path
 from typing import Callable, Sequence
 
-from assistant.store import SQLITE_HEADER, Store, StoreBusy, StoreError
+from assistant.store import SQLITE_HEADER, Store, StoreBusy, StoreError, writers_lock_path
 
 MAX_NAME_BYTES = 255
 # App-chosen names leave room for a "-NNN" to tell them apart.
@@ -82,7 +82,8 @@ def _looks_like_database(path: Path) -> bool:
 
 def _protected(store: Store) -> list[Path]:
     database = Path(store.path)
-    return [Path(f"{database}{suffix}") for suffix in _DATABASE_SUFFIXES]
+    # The writers' lock too: replacing it would give later writers a new file to lock, not the held one.
+    return [*(Path(f"{database}{suffix}") for suffix in _DATABASE_SUFFIXES), writers_lock_path(database)]
 
 
 def _same_file(a: Path, b: Path) -> bool:

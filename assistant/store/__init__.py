@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+from assistant.paths import MAX_NAME_BYTES, name_too_long, not_a_regular_file, short_name
 from assistant.store.versions import APPLICATION_ID, SCHEMA_VERSION
 
 DB_ENV = "LEARNING_TOGETHER_DB"
@@ -152,8 +153,7 @@ def inspect_file(path: Path, passphrase: str | None = None) -> int:
     Reads only: the file is never changed, whatever it turns out to be. An encrypted file needs its
     passphrase.
     """
-    if path.is_dir():
-        raise StoreError(f"{path} is a folder, not a database file.")
+    check_regular(path)
     try:
         size = path.stat().st_size
         with open(path, "rb") as handle:
@@ -280,9 +280,14 @@ def _flock(handle: Any, *, exclusive: bool, wait: float = 0.0) -> bool:
 def writers_lock_path(path: Path) -> Path:
     """The lock file beside a database that every writer shares and `encrypt`/`rekey` take alone.
 
-    A separate file, not the database, because `encrypt` replaces the database file.
+    A separate file, not the database, because `encrypt` replaces the database file. A name too long
+    for the disk with `.` and `.lock` around it gets a short one made from a hash of the name instead.
     """
-    return path.with_name(f".{path.name}.lock")
+    path = Path(os.path.realpath(path))  # one lock for the file, whichever link it is opened through
+    name = f".{path.name}.lock"
+    if len(os.fsencode(name)) > MAX_NAME_BYTES:
+        name = f".lt.{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]}.lock"
+    return path.with_name(name)
 
 
 def _open_lock_file(path: Path) -> Any | None:
@@ -321,14 +326,37 @@ def _writers_out(path: Path, wait: float = WRITERS_OUT_WAIT_SECONDS) -> Any | No
 
 
 # ---------------------------------------------------------------- partial files
+# The name is matched as short as it can be, so a random part that happens to be all digits is never
+# taken for the program's id (which would have a live program's file removed as a dead one's).
 PARTIAL_PATTERN = re.compile(
-    r"^\.(?P<name>.+)\.(?P<pid>\d+)(\.[0-9a-f]{8})?\.(partial|encrypting|creating)(-journal|-wal|-shm)?$"
+    r"^\.(?P<name>.+?)\.(?P<pid>\d+)(\.[0-9a-f]{8})?\.(partial|encrypting|creating)(-journal|-wal|-shm)?$"
 )
 
 
 def _partial_name(target: Path, kind: str) -> Path:
-    """A unique hidden name beside `target` for a file being built: `.NAME.PID.RANDOM.KIND`."""
-    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.{kind}")
+    """A unique, short hidden name beside `target` for a file being built: `.lt.PID.RANDOM.KIND`.
+
+    Short whatever the target's name, so a target near the disk's 255-byte limit can still be built;
+    `PARTIAL_PATTERN` matches it (and the longer `.NAME.PID…` names of earlier releases)."""
+    return target.with_name(f".lt.{os.getpid()}.{secrets.token_hex(4)}.{kind}")
+
+
+def check_name(path: Path, what: str = "file") -> None:
+    """Refuse a name longer than the disk allows, in one sentence, before anything is tried. A
+    database's name leaves room for the `-wal` and `-shm` files SQLite keeps beside it."""
+    room = 4 if what == "database" else 0
+    if name_too_long(path, room):
+        raise StoreError(f"The {what} name {short_name(path, 40)} is too long for the disk (more than "
+                         f"{MAX_NAME_BYTES - room} bytes); choose a shorter one.")
+
+
+def check_regular(path: Path, what: str = "database") -> None:
+    """Refuse an existing path that is not a regular file (a pipe would make reading it wait forever)."""
+    problem = not_a_regular_file(path)
+    if problem is not None and problem != "does not exist" and os.path.lexists(path):
+        if problem.startswith("is a folder"):
+            raise StoreError(f"{path} is a folder, not a {what} file.")
+        raise StoreError(f"{path} {problem}; give a {what} file.")
 
 
 def _alive(pid: int) -> bool:
@@ -489,7 +517,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
 def _create(path: Path, passphrase: str | None = None) -> None:
     """Make a new database beside `path` and move it into place whole, so no half-made file remains."""
     make_private_dirs(path.parent)
-    temporary = _partial_name(path, "creating")
+    temporary = _partial_name(path, "creating")  # short: `path` may be near the disk's name limit
     fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     try:
@@ -499,13 +527,16 @@ def _create(path: Path, passphrase: str | None = None) -> None:
         _migrate(conn)
         conn.execute("INSERT INTO settings (key, value) VALUES ('device_id', ?)", (new_id(),))
         conn.execute("INSERT INTO settings (key, value) VALUES ('created_at', ?)", (now(),))
+        # Made in WAL mode (kept in the file) so the database never needs a `NAME-journal`: with a name
+        # near the disk's limit only `-wal` and `-shm` fit beside it. Closing folds the WAL back in.
+        conn.execute("PRAGMA journal_mode = WAL")
         conn.close()
         try:
             os.link(temporary, path)  # never replaces a database another program has just made
         except FileExistsError:
             pass
     finally:
-        for leftover in (temporary, Path(f"{temporary}-journal")):
+        for leftover in (temporary, *(Path(f"{temporary}{s}") for s in ("-journal", "-wal", "-shm"))):
             if leftover.exists():
                 leftover.unlink()
 
@@ -659,10 +690,13 @@ class Store:
     # ---------------------------------------------------------------- copies
     # Both kinds of copy are written to a private partial file beside the target and renamed into
     # place, so a crash never leaves half a copy under the target's name.
-    def backup_to(self, target: Path) -> None:
+    def backup_to(self, target: Path, place: bool = True) -> Path:
         """A consistent private copy through SQLite's backup API: every committed row, nothing
         uncommitted. An encrypted database's copy is encrypted with the same passphrase. It is made
-        beside the target and renamed into place, so no half copy remains."""
+        beside the target and renamed into place, so no half copy remains.
+
+        With `place=False` the finished copy is left under its partial name, which is returned, for a
+        caller that moves it into place itself (a hand-over, inside its audit event's transaction)."""
         target = Path(target)
         partial = _private_partial(target)
         try:
@@ -671,18 +705,22 @@ class Store:
                 self.conn.backup(destination)
             destination.execute("PRAGMA journal_mode = DELETE")
             destination.close()
+            if not place:
+                return partial
             os.replace(partial, target)
+            return target
         except (*DATABASE_ERRORS, OSError) as error:
             partial.unlink(missing_ok=True)
             raise StoreError(f"The copy to {target.name} failed ({error.__class__.__name__}).") from None
 
-    def export_copy(self, target: Path, passphrase: str | None) -> None:
+    def export_copy(self, target: Path, passphrase: str | None, place: bool = True) -> Path:
         """A copy with its own passphrase (encrypted) or none (plain), through SQLCipher's export.
 
-        Made beside the target, checked, and renamed into place; the target must not exist.
+        Made beside the target, checked, and renamed into place; the target must not exist. With
+        `place=False` it is left under its partial name, which is returned (see `backup_to`).
         """
         with self._lock:
-            _export_file(self.path, self._passphrase, Path(target), passphrase)
+            return _export_file(self.path, self._passphrase, Path(target), passphrase, place)
 
     def rekey(self, new_passphrase: str, actor: str = "cli") -> None:
         """Change an encrypted database's passphrase; refused while another program has it open."""
@@ -721,19 +759,26 @@ class Store:
 def _private_partial(target: Path) -> Path:
     """An empty 0600 file beside `target` to build a copy in; `target` itself must not exist yet.
 
-    Its name is unique (`.NAME.PID.RANDOM.partial`); ones left by killed programs are removed first.
+    Its name is short and unique (`.lt.PID.RANDOM.partial`); ones left by killed programs are removed
+    first. Every problem is one sentence naming the target.
     """
-    if target.exists():
-        raise StoreError(f"{target} already exists; choose a new file name.")
-    make_private_dirs(target.parent)
-    clean_stale_partials(target.parent)
-    partial = _partial_name(target, "partial")
-    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    check_name(target)
+    try:
+        if os.path.lexists(target):
+            raise StoreError(f"{target} already exists; choose a new file name.")
+        make_private_dirs(target.parent)
+        clean_stale_partials(target.parent)
+        partial = _partial_name(target, "partial")
+        fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError as error:
+        raise StoreError(f"{short_name(target)} cannot be written there ({error.strerror or error.__class__.__name__}); "
+                         "nothing was written.") from None
     os.close(fd)
     return partial
 
 
-def _export_file(source: Path, source_passphrase: str | None, target: Path, passphrase: str | None) -> None:
+def _export_file(source: Path, source_passphrase: str | None, target: Path, passphrase: str | None,
+                 place: bool = True) -> Path:
     """Copy a database file (plain or encrypted) to `target` with its own passphrase, or none, through
     SQLCipher's export; the copy is checked row for row before it is renamed into place."""
     partial = _private_partial(target)
@@ -764,7 +809,10 @@ def _export_file(source: Path, source_passphrase: str | None, target: Path, pass
             check.close()
         if not same:
             raise StoreError(f"The copy to {target.name} did not match the original; it was not kept.")
+        if not place:
+            return partial
         os.replace(partial, target)
+        return target
     except (*DATABASE_ERRORS, OSError) as error:
         partial.unlink(missing_ok=True)
         raise StoreError(f"The copy to {target.name} failed ({error.__class__.__name__}).") from None
@@ -883,8 +931,8 @@ def open_store(
     """
     path = Path(path).expanduser() if path else default_db_path()
     _check_nul(passphrase)
-    if path.is_dir():
-        raise StoreError(f"{path} is a folder, not a database file.")
+    check_name(path, "database")
+    check_regular(path)  # a folder, or a pipe that would make opening it wait forever
     if not path.exists() and not create:
         raise _missing(path)
     if not path.exists():
@@ -970,8 +1018,10 @@ def encrypt_database(path: Path, passphrase: str, actor: str = "cli") -> list[tu
     nothing written meanwhile can be lost. Plain pre-upgrade backups beside it are then encrypted with
     the same passphrase (or removed if that fails); returns [(backup name, "encrypted" or "removed")].
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # through a link, the database itself is encrypted, not the link
     check_passphrase(passphrase)
+    check_name(path, "database")
+    check_regular(path)
     if not path.exists():
         raise _missing(path)
     if is_encrypted_file(path):
@@ -979,7 +1029,10 @@ def encrypt_database(path: Path, passphrase: str, actor: str = "cli") -> list[tu
     guard = _writers_out(path)
     try:
         clean_stale_partials(path.parent)
-        path.with_name(f".{path.name}.encrypting").unlink(missing_ok=True)  # an older release's name
+        try:
+            path.with_name(f".{path.name}.encrypting").unlink(missing_ok=True)  # an older release's name
+        except OSError:
+            pass  # a name too long to have been made
         partial = _partial_name(path, "encrypting")
         store = open_store(path, create=False, exclusive=True, writers_lock=False)
         try:

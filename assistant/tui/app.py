@@ -17,7 +17,6 @@ from assistant.safe_text import visible
 from assistant.store import Store, StoreError
 from assistant.tui.guard import describe
 from assistant.tui.keys import shown_in_help
-from assistant.tui.safe import safe
 
 if TYPE_CHECKING:
     from assistant.structure import Structure
