@@ -16,6 +16,24 @@ from tests.tui.helpers import make_app
 SIZES = [(100, 32), (80, 24)]
 
 
+@pytest.fixture(autouse=True)
+def steady_cursors(monkeypatch):
+    """A blinking cursor is drawn or not depending on the moment the screen is captured (a loaded machine
+    shifts it by half a second): hold every cursor steady, shown, as the stored snapshots have it."""
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+async def until_the_editor_has_focus(pilot, seconds: float = 5.0) -> None:
+    """On a loaded machine the editor takes its focus back a frame or two after a move."""
+    for _ in range(int(seconds / 0.05)):
+        if pilot.app.screen.query_one("#editor").has_focus:
+            return
+        await pilot.pause(0.05)
+
+
 def demo_app(tmp_path):
     db = tmp_path / "lt.db"
     store = open_store(db)
@@ -49,6 +67,7 @@ def test_conversation(snap_compare, tmp_path, size):
         pilot.app.screen.go_to_stop(next(s for s in conversation.stops()
                                          if s.section.id == "influences" and s.episode["id"] == episode["id"]))
         await pilot.pause()
+        await until_the_editor_has_focus(pilot)
 
     assert snap_compare(demo_app(tmp_path), terminal_size=size, run_before=at_a_moment)
 
