@@ -332,7 +332,7 @@ def _open_locked(path: Path, create: bool, exclusive: bool, busy_timeout_ms: int
         raise
 
 
-# ---------------------------------------------------------------- comparing copies, chain heads
+# ---------------------------------------------------------------- comparing copies
 def database_fingerprint(conn: Any) -> dict[str, tuple[int, str]]:
     """Every table's row count and a SHA-256 over its rows in order: two databases with the same
     fingerprint hold the same data."""
