@@ -25,7 +25,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except (LearningTogetherError, StoreError, StructureError) as error:
+        except LearningTogetherError as error:
             click.echo(f"Error: {visible(str(error))}", err=True)
             ctx.exit(1)
         except PermissionError as error:

@@ -174,7 +174,7 @@ def _scrub(store: Store, what: str) -> None:
     try:
         with store.write() as conn:
             conn.execute("INSERT INTO notes_fts (notes_fts) VALUES ('rebuild')")
-        with store._lock:
+        with store.lock:
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             store.conn.execute("VACUUM")
             clean = _checkpoint(store.conn)
@@ -208,7 +208,7 @@ def _backups(store: Store) -> list[Path]:
 def _clean_backups(store: Store, conversation_ids: list[str], case_ids: list[str], result: Erased) -> None:
     """Erase the same rows from every upgrade backup, or delete a backup that cannot be cleaned."""
     for backup in _backups(store):
-        passphrase = store._passphrase if is_encrypted_file(backup) else None
+        passphrase = store.passphrase if is_encrypted_file(backup) else None
         conn = None
         try:
             if is_encrypted_file(backup) and passphrase is None:

@@ -4,9 +4,9 @@ Every refusal the product makes on purpose is a `LearningTogetherError` and is a
 person can act on, so the command line and the terminal app show its message as it is. Anything else is
 a bug or the system (a disk, a file) and is described by its class only.
 
-`StructureError` derives from it; `StoreError` (assistant/store) is to follow, so until it does the
-command line and the app name both. This module imports nothing of the product, so any module may
-derive from it without a cycle.
+`StructureError` and `StoreError` (assistant/store, with every refusal built on it) derive from it, so
+the command line and the app name this root only. This module imports nothing of the product, so any
+module may derive from it without a cycle.
 """
 
 from __future__ import annotations

@@ -15,8 +15,6 @@ import threading
 from typing import Any, Callable, TypeVar
 
 from assistant.errors import LearningTogetherError
-from assistant.store import StoreError
-from assistant.structure import StructureError
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -25,7 +23,7 @@ DEFAULT_WHAT = "that"
 
 def describe(error: BaseException, what: str = DEFAULT_WHAT) -> str:
     """One sentence for any failure; `what` names the work, e.g. "the merge"."""
-    if isinstance(error, (LearningTogetherError, StoreError, StructureError)):
+    if isinstance(error, LearningTogetherError):
         return str(error)  # the product's own refusals are already one sentence
     if isinstance(error, OSError) and not isinstance(error, ConnectionError):
         reason = (error.strerror or error.__class__.__name__).rstrip(".")

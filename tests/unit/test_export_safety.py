@@ -341,7 +341,7 @@ def test_held_on_is_the_local_date_of_the_conversation(tmp_path, structure, monk
 
 
 def test_m007_backfills_the_offset_from_the_create_event(tmp_path, structure, monkeypatch):
-    import assistant.store as store_module
+    import assistant.store.audit as store_module  # where the events take their offset
 
     db = tmp_path / "lt.db"
     store = open_store(db)
