@@ -34,10 +34,16 @@ def describe(error: BaseException, what: str = DEFAULT_WHAT) -> str:
 
 
 def _intended(filename: str) -> str:
-    """The file the user asked for, not the temporary one it is written through (".name.123.partial")."""
+    """The file the user asked for, not the temporary one it is written through: older copies were built
+    as ".name.123.partial"; today's short names (".lt.123.ab12cd34.partial", ".lt-…partial") name only
+    their folder."""
     import re
 
-    return re.sub(r"(^|/)\.([^/]+)\.\d+\.partial$", r"\1\2", filename)
+    filename = re.sub(r"(^|/)\.([^/]+)\.\d+\.partial$", r"\1\2", filename)
+    folder, _, name = filename.rpartition("/")
+    if re.fullmatch(r"\.lt[.-].*\.(partial|creating|encrypting)", name):
+        return f"a temporary file in {folder or '.'}"
+    return filename
 
 
 def _capital(text: str) -> str:
