@@ -44,10 +44,18 @@ def _md_escape(text: str) -> str:
     return text.replace("\n", "  \n")
 
 
+def _md_cell(text: str) -> str:
+    """A table cell: a line break would end the row and push the rest of the text (another
+    practitioner's words) into the wrong column, so breaks inside a cell are `<br>`."""
+    return _md_escape(text).replace("  \n", "<br>")
+
+
 def to_markdown(document: Document) -> str:
     out: list[str] = []
     for block in document.blocks:
         kind = block[0]
+        if kind != "bullet" and out and out[-1].startswith("- "):
+            out.append("")  # a run of bullets ends before the next block, or it would swallow it
         if kind == "heading":
             out += ["#" * block[1] + " " + _md_escape(block[2]), ""]
         elif kind == "paragraph":
@@ -58,15 +66,11 @@ def to_markdown(document: Document) -> str:
             out.append(f"- {label}{_md_escape(block[2])}")
         elif kind == "table":
             header, rows = block[1], block[2]
-            out.append("| " + " | ".join(_md_escape(h) for h in header) + " |")
+            out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
             out.append("|" + "---|" * len(header))
-            out += ["| " + " | ".join(_md_escape(str(c)) for c in row) + " |" for row in rows]
+            out += ["| " + " | ".join(_md_cell(str(c)) for c in row) + " |" for row in rows]
             out.append("")
-        if kind != "bullet" and out and out[-1] != "":
-            out.append("")
-    # A blank line after a run of bullets.
-    text = "\n".join(out)
-    return text.replace("\n- ", "\n- ").rstrip() + "\n"
+    return "\n".join(out).rstrip() + "\n"
 
 
 def to_docx(document: Document) -> bytes:
