@@ -30,8 +30,9 @@ from assistant.cases import NOT_REHEARSAL_ONLY, REFERENCE_PATTERN
 from assistant.erasure import reference_hash, tombstones
 from assistant.safe_text import clean_input
 from assistant.paths import short_name
-from assistant.store import (Store, StoreBusy, StoreError, chain_head, check_name, check_passphrase, checksum,
-                             inspect_file, is_encrypted_file, new_id, now, open_read_only, writers_lock_path)
+from assistant.store import (PassphraseNeeded, Store, StoreBusy, StoreError, chain_head, check_name, check_passphrase,
+                             checksum, inspect_file, is_encrypted_file, new_id, now, open_read_only,
+                             writers_lock_path)
 
 # Columns that change as a pair works and do not make two copies of a row different.
 # utc_offset: a conversation merged from a schema-5 pair database has none; it is information, not content.
@@ -252,7 +253,13 @@ def _open_source(path: Path, passphrase: str | None) -> Any:
     check_source_file(path)
     if not is_encrypted_file(path):
         passphrase = None
-    inspect_file(path, passphrase)  # refuses foreign files, newer versions, damage, a wrong passphrase
+    try:
+        inspect_file(path, passphrase)  # refuses foreign files, newer versions, damage, a wrong passphrase
+    except PassphraseNeeded:
+        raise MergeError(
+            f"{path.name} is encrypted; give the hand-over's passphrase (LEARNING_TOGETHER_SOURCE_PASSPHRASE or "
+            "--source-passphrase-file, or the passphrase field of the merge dialog); nothing was merged."
+        ) from None
     conn = open_read_only(path, passphrase)
     conn.row_factory = sqlite3.Row if passphrase is None else _cipher_row()
     return conn
@@ -410,13 +417,15 @@ def merge_source(store: Store, path: Path, actor: str = "lead reviewer", passphr
                     _merge_chronology(conn, columns, incoming[table], case_map, provenance, report)
                 else:
                     _merge_rows(conn, table, columns, incoming[table], case_map, provenance, path, sha, report)
+            offered = [(t["note_id"], t["tag_id"], t["note_id"]) for t in incoming["note_tags"]
+                       if t["note_id"] not in gone]
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO note_tags (note_id, tag_id) SELECT ?, ? WHERE EXISTS"
-                " (SELECT 1 FROM notes WHERE id = ?)",
-                [(t["note_id"], t["tag_id"], t["note_id"]) for t in incoming["note_tags"] if t["note_id"] not in gone],
-            )
+                " (SELECT 1 FROM notes WHERE id = ?)", offered)
             report.added["note_tags"] = conn.total_changes - before
+            # A tag already here counts as present, so a second merge reports as many rows as the first added.
+            report.already_present += len(offered) - report.added["note_tags"]
             store.event("merge", "database", sha, {
                 "file": path.name, "sha256": sha, "added": report.added, "conflicts": len(report.conflicts),
                 "skipped_erased": report.skipped_erased, "cleaned": report.cleaned,

@@ -267,3 +267,28 @@ def test_the_merge_event_records_the_source_audit_head(tmp_path, pair):
     report = merge_source(lead, shorter)
     assert f"its audit trail holds 3 events, fewer than the {events} of an earlier hand-over" in report.summary()
     lead.close()
+
+
+def test_an_encrypted_source_without_its_passphrase_names_the_right_option(cli, tmp_path, pair):
+    handover = tmp_path / "handed.db"
+    made = cli("handover", "--out", str(handover), "--encrypt", db=pair["path"],
+               env={"LEARNING_TOGETHER_HANDOVER_PASSPHRASE": "hand-over pass"})
+    assert made.returncode == 0, made.stderr
+    result = cli("merge", str(handover), db=tmp_path / "lead.db")
+    assert result.returncode == 1
+    assert "--source-passphrase-file" in result.stderr and "LEARNING_TOGETHER_SOURCE_PASSPHRASE" in result.stderr
+    assert "--passphrase-file" not in result.stderr.replace("--source-passphrase-file", "")
+
+
+def test_a_second_merge_reports_as_many_rows_present_as_the_first_added(tmp_path, pair):
+    from assistant.merge import merge_source
+    from assistant.store import open_store
+
+    lead = open_store(tmp_path / "lead.db")
+    try:
+        first = merge_source(lead, pair["path"])
+        again = merge_source(lead, pair["path"])
+    finally:
+        lead.close()
+    assert sum(again.added.values()) == 0
+    assert again.already_present == sum(first.added.values()) + first.already_present
