@@ -27,11 +27,6 @@ NOTES = 300
 PRESSES = 12
 
 
-def _add_note(conversation: Conversation, text: str, **where) -> None:
-    add = getattr(conversation, "add_note", None) or conversation.notes.add
-    add(text, **where)
-
-
 def _build(db: Path) -> str:
     """A conversation with two key moments and 300 notes spread over its sections, the gate open."""
     structure = load_structure()
@@ -39,8 +34,7 @@ def _build(db: Path) -> str:
     conversation_id = create_conversation(store, structure, case_id=add_case(store, "B1", "Family A"),
                                           practitioner_role="Health Visitor")
     conversation = Conversation(store, structure, conversation_id)
-    add_episode = getattr(conversation, "add_episode", None) or conversation.moments.add
-    moments = [add_episode("The first home visit"), add_episode("The strategy meeting")]
+    moments = [conversation.moments.add("The first home visit"), conversation.moments.add("The strategy meeting")]
     places = []
     for section in structure.sections:
         if section.mode == "per_episode":
@@ -51,7 +45,7 @@ def _build(db: Path) -> str:
         section, moment = places[i % len(places)]
         tags = [t.id for t in structure.codebook.tags if t.group == section.requires_tag_group][:1] \
             if section.requires_tag_group else []
-        _add_note(conversation, f"Note {i}: what the practitioner said about the work at the time.",
+        conversation.notes.add(f"Note {i}: what the practitioner said about the work at the time.",
                   tags=tags, section_id=section.id, episode_id=moment,
                   prompt_id=section.prompts[i % len(section.prompts)].id)
     store.close()
