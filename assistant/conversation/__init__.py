@@ -67,9 +67,12 @@ class Conversation:
             version = self.store.scalar("PRAGMA data_version")
             if version == state.data_version:
                 return state
-        self._state = read_state(self)
-        self._changes = changes if changes is not None else -1
-        return self._state
+        state = read_state(self)
+        if getattr(self.store.conn, "in_transaction", True):
+            self._state = None  # read inside a transaction that may yet be rolled back: not kept
+        else:
+            self._state, self._changes = state, (changes if changes is not None else -1)
+        return state
 
     @property
     def row(self) -> dict[str, Any]:

@@ -243,3 +243,24 @@ def test_the_snapshot_sees_changes_made_through_another_connection(conversation:
         other.close()
     assert conversation.state() is not state
     assert [n["body"] for n in conversation.state().notes] == ["From elsewhere"]
+
+
+def test_one_rule_decides_a_prompts_state():
+    from assistant.conversation import prompt_state
+
+    assert prompt_state(None, True) == "covered"
+    assert prompt_state("asked", False) == "covered"
+    assert prompt_state("skipped", True) == "covered"  # a note counts whatever the mark says
+    assert prompt_state("skipped", False) == "skipped"
+    assert prompt_state("declined", False) == "declined"
+    assert prompt_state("later", False) == "come back later"
+    assert prompt_state(None, False) == "not reached"
+
+
+def test_a_snapshot_read_inside_a_transaction_is_not_kept(conversation: Conversation, store):
+    with pytest.raises(RuntimeError):
+        with store.write() as conn:
+            conn.execute("UPDATE conversations SET practitioner_role = 'Changed' WHERE id = ?", (conversation.id,))
+            assert conversation.state().row["practitioner_role"] == "Changed"
+            raise RuntimeError("rolled back")
+    assert conversation.row["practitioner_role"] == "Probation Officer"
