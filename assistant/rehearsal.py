@@ -106,7 +106,7 @@ class Rehearsal:
         question = clean_input(question).text.strip()
         if not question:
             raise StoreError("Type the question you would ask.")
-        stop = self.conversation.current_stop()
+        stop = self.conversation.walk.current_stop()
         reply = respond(self.scenario, self.structure, question, stop.section.id,
                         stop.episode_index if stop.episode else None, self.revealed())
         with self.store.write() as conn:
@@ -132,7 +132,7 @@ def debrief(rehearsal: Rehearsal) -> dict[str, Any]:
             verdict = classify(q["question"], rehearsal.structure.coach)
             flagged.append({"question": q["question"], "kind": q["kind"], "suggestion": verdict.suggestion,
                             "triggers": [t.words for t in verdict.triggers]})
-    sections_covered = sorted({e["section"].id for e in coverage.sections if e["state"] == "covered"},
+    sections_covered = sorted({e.section.id for e in coverage.sections if e.state == "covered"},
                               key=[s.id for s in rehearsal.structure.sections].index)
     return {
         "scenario": rehearsal.scenario.title,
@@ -142,7 +142,7 @@ def debrief(rehearsal: Rehearsal) -> dict[str, Any]:
         "seconds_by_section": coverage.seconds_by_section,
         "total_seconds": coverage.total_seconds,
         "sections_covered": sections_covered,
-        "prompts_covered": sum(1 for p in coverage.prompts if p["state"] == "covered"),
+        "prompts_covered": sum(1 for p in coverage.prompts if p.state == "covered"),
         "prompts_total": len(coverage.prompts),
         "facts_surfaced": [f.id for f in rehearsal.scenario.facts if f.id in revealed],
         "facts_missed": [f.id for f in rehearsal.scenario.facts if f.id not in revealed],

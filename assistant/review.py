@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from assistant.conversation.coverage import prompt_state
 from assistant.safe_text import clean_input
 from assistant.store import Store, StoreError, checksum, new_id, now
 from assistant.structure import Structure
@@ -66,7 +67,6 @@ def coverage_matrix(store: Store, structure: Structure, case_id: str) -> Coverag
         ids,
     ):
         latest[(r["conversation_id"], r["section_id"], r["prompt_id"])] = r["mark"]
-    labels = {"skipped": "skipped", "declined": "declined", "later": "come back later"}
     for section in structure.sections:
         for prompt in section.prompts:
             cells = {}
@@ -74,8 +74,7 @@ def coverage_matrix(store: Store, structure: Structure, case_id: str) -> Coverag
                 key = (conversation_id, section.id, prompt.id)
                 count = counts.get(key, 0)
                 mark = latest.get(key)
-                state = "covered" if count or mark == "asked" else labels.get(mark or "", "not reached")
-                cells[conversation_id] = {"state": state, "notes": count}
+                cells[conversation_id] = {"state": prompt_state(mark, bool(count)), "notes": count}
             matrix.rows.append({"section": section, "prompt": prompt, "cells": cells})
     return matrix
 

@@ -8,6 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import export_merge  # noqa: E402
+import keypress  # noqa: E402
 import save_note  # noqa: E402
 import scale  # noqa: E402
 import startup  # noqa: E402
@@ -16,7 +17,7 @@ from common import RESULTS  # noqa: E402
 
 def main() -> int:
     ok = True
-    for module in (startup, save_note, scale, export_merge):
+    for module in (startup, save_note, scale, export_merge, keypress):
         print(f"== {module.__name__}: {module.__doc__.strip().splitlines()[0]}", flush=True)
         ok &= module.main()
     over = [r for r in RESULTS if r[1] > r[2]]

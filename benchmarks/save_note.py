@@ -29,12 +29,12 @@ def main() -> bool:
     store = open_store(folder / "save.db")
     conversation = Conversation(store, structure, create_conversation(
         store, structure, case_id=add_case(store, "B1", "Family A"), practitioner_role="Health Visitor"))
-    moment = conversation.add_episode("A moment")
+    moment = conversation.moments.add("A moment")
     text = "I had forty cases and no admin support, so the form felt like the end of my part."
     samples = []
     for i in range(SAVES):
         start = time.perf_counter()
-        conversation.add_note(f"{text} {i}", ["words", "follow_up", "factor_conditions"], section_id="influences",
+        conversation.notes.add(f"{text} {i}", ["words", "follow_up", "factor_conditions"], section_id="influences",
                               episode_id=moment)
         samples.append(time.perf_counter() - start)
     raw = sqlite3.connect(folder / "raw.db", isolation_level=None)

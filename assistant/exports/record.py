@@ -54,8 +54,8 @@ def build_record(conversation: Conversation) -> Document:
             ["Structure", f"{structure.title} ({structure.id} {row['structure_version']})"],
         ],
     )
-    episodes = conversation.episodes()
-    notes = require_intact(conversation.notes())
+    episodes = conversation.moments.list()
+    notes = require_intact(conversation.notes.list())
     by_stop: dict[tuple[str, str | None], list[dict]] = {}
     for note in notes:
         by_stop.setdefault((note["section_id"], note["episode_id"]), []).append(note)

@@ -35,14 +35,14 @@ def filled(db: Path, structure, passphrase: str | None = None, padding: int = 0)
     case_id = add_case(store, "CSPR-1", "Family A")
     keep = Conversation(store, structure, create_conversation(store, structure, case_id=case_id,
                                                                 practitioner_role="Health Visitor"))
-    keep.add_note("A note that stays.", section_id="overview")
+    keep.notes.add("A note that stays.", section_id="overview")
     for n in range(padding):
-        keep.add_note(f"Padding note {n} " + "words " * 400, section_id="overview")
+        keep.notes.add(f"Padding note {n} " + "words " * 400, section_id="overview")
     gone = Conversation(store, structure, create_conversation(store, structure, case_id=case_id,
                                                                 practitioner_role="Probation Officer"))
-    note = gone.add_note(f"{SENTINEL} said in confidence", ["words"], section_id="overview")
-    gone.edit_note(note.id, f"{SENTINEL} said in confidence, corrected")
-    gone.add_episode(f"{SENTINEL} moment")
+    note = gone.notes.add(f"{SENTINEL} said in confidence", ["words"], section_id="overview")
+    gone.notes.edit(note.id, f"{SENTINEL} said in confidence, corrected")
+    gone.moments.add(f"{SENTINEL} moment")
     store.close()
     return gone.id
 
@@ -53,7 +53,7 @@ def test_erasure_removes_the_text_from_merge_conflicts(tmp_path, structure, cli)
     assert cli("merge", str(pair["path"]), db=lead).returncode == 0
     store = open_store(pair["path"])
     c = Conversation(store, structure, pair["conversation_id"])
-    c.edit_note(c.notes(section_id="overview")[0]["id"], f"{SENTINEL} typed up later")
+    c.notes.edit(c.notes.list(section_id="overview")[0]["id"], f"{SENTINEL} typed up later")
     store.close()
     assert "1 set aside as conflicts" in cli("merge", str(pair["path"]), db=lead).stdout
     assert SENTINEL.encode() in all_bytes(lead)

@@ -51,7 +51,7 @@ def pair(tmp_path, structure):
     case_id = add_case(store, "CSPR-1", "Family A")
     conversation = Conversation(store, structure, create_conversation(store, structure, case_id=case_id,
                                                                       practitioner_role="Health Visitor"))
-    conversation.add_note("In the practitioner's own words.", section_id="overview")
+    conversation.notes.add("In the practitioner's own words.", section_id="overview")
     store.close()
     out = tmp_path / "out"
     out.mkdir(mode=0o700)

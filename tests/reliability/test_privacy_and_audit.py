@@ -42,14 +42,14 @@ def filled(tmp_path, structure):
     case_id = add_case(store, "CSPR-1", "Family A")
     keep = Conversation(store, structure, create_conversation(store, structure, case_id=case_id,
                                                                 practitioner_role="Health Visitor"))
-    keep.add_note("A note that stays.", section_id="overview")
+    keep.notes.add("A note that stays.", section_id="overview")
     gone = Conversation(store, structure, create_conversation(store, structure, case_id=case_id,
                                                                 practitioner_role="Probation Officer"))
-    note = gone.add_note(f"{SENTINEL} said in confidence", ["words"], section_id="overview")
-    gone.edit_note(note.id, f"{SENTINEL} said in confidence, corrected")
-    moment = gone.add_episode(f"{SENTINEL} moment")
-    gone.add_note(f"{SENTINEL} influence", ["factor_family"], section_id="influences", episode_id=moment)
-    gone.save_draft("overview/", f"{SENTINEL} draft")
+    note = gone.notes.add(f"{SENTINEL} said in confidence", ["words"], section_id="overview")
+    gone.notes.edit(note.id, f"{SENTINEL} said in confidence, corrected")
+    moment = gone.moments.add(f"{SENTINEL} moment")
+    gone.notes.add(f"{SENTINEL} influence", ["factor_family"], section_id="influences", episode_id=moment)
+    gone.drafts.save("overview/", f"{SENTINEL} draft")
     yield {"db": db, "store": store, "keep": keep, "gone": gone, "tmp": tmp_path}
     store.close()
 
@@ -80,7 +80,7 @@ def test_erasure_leaves_no_text_anywhere_and_a_tombstone(filled, structure):
     assert verify_audit(store)[1] is None
     export = export_case(store, structure, "CSPR-1", "md", filled["tmp"] / "after.md")[0]
     assert SENTINEL not in export.read_text()
-    assert [n["body"] for n in filled["keep"].notes()] == ["A note that stays."]
+    assert [n["body"] for n in filled["keep"].notes.list()] == ["A note that stays."]
 
 
 def test_erasing_a_case(filled, cli):
@@ -104,11 +104,11 @@ def test_audit_trail_is_complete(tmp_path, structure):
     import_chronology(store, "CSPR-1", chronology)
     c = Conversation(store, structure, create_conversation(store, structure, case_id=case_id,
                                                              practitioner_role="GP"), actor="lead")
-    note = c.add_note("first", section_id="introduction")
-    c.edit_note(note.id, "second")
-    c.delete_note(note.id)
-    c.open_gate("The practitioner asked for the records")
-    c.reveal_chronology()
+    note = c.notes.add("first", section_id="introduction")
+    c.notes.edit(note.id, "second")
+    c.notes.delete(note.id)
+    c.gate.open("The practitioner asked for the records")
+    c.gate.reveal_chronology()
     export_case(store, structure, "CSPR-1", "json", tmp_path / "x.json")
     merge_source(store, pair_database(tmp_path / "pair.db", "Social Worker 1", ["A moment"])["path"])
     actions = {(r["action"], r["entity"]) for r in store.query("SELECT action, entity FROM events")}
@@ -141,10 +141,10 @@ def test_messages_and_events_carry_ids_not_text(filled, structure):
     events = " ".join(r["detail"] for r in store.query("SELECT detail FROM events"))
     assert SENTINEL not in events
     with pytest.raises(ConversationError) as caught:
-        gone.add_note(f"{SENTINEL} " * 30_000, section_id="overview")
+        gone.notes.add(f"{SENTINEL} " * 30_000, section_id="overview")
     assert SENTINEL not in str(caught.value)
     with pytest.raises(ConversationError) as caught:
-        gone.add_note(f"{SENTINEL} no factor", section_id="influences", episode_id=gone.episodes()[0]["id"])
+        gone.notes.add(f"{SENTINEL} no factor", section_id="influences", episode_id=gone.moments.list()[0]["id"])
     assert SENTINEL not in str(caught.value)
 
 

@@ -25,7 +25,7 @@ def main() -> None:
         ids = []
         with store.write():  # a batch is one transaction: all of it or none of it
             for index in range(size):
-                saved = conversation.add_note(f"batch {batch} {index + 1}/{size} " + "words " * rng.randint(1, 60),
+                saved = conversation.notes.add(f"batch {batch} {index + 1}/{size} " + "words " * rng.randint(1, 60),
                                               ["words"], section_id="overview")
                 ids.append(saved.id)
         print("ACK " + ",".join(ids), flush=True)

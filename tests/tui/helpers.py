@@ -32,8 +32,8 @@ async def go_to(pilot, section_id: str, episode_index: int | None = None) -> Non
     """Open the Go to list (Ctrl+G), highlight a section and press Enter."""
     screen = pilot.app.screen
     entries = screen.conversation.coverage().sections
-    index = next(i for i, e in enumerate(entries) if e["section"].id == section_id
-                 and (episode_index is None or (e["stop"].episode_index == episode_index)))
+    index = next(i for i, e in enumerate(entries) if e.section.id == section_id
+                 and (episode_index is None or (e.stop.episode_index == episode_index)))
     await pilot.press("ctrl+g")
     await pilot.pause()
     pilot.app.screen.query_one("#choices").highlighted = index

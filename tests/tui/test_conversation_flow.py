@@ -47,19 +47,19 @@ async def test_a_whole_conversation_from_the_home_screen(tmp_path):
         assert isinstance(app.screen, TextPrompt)
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen.conversation.current_stop().section.id == "introduction"
+        assert app.screen.conversation.walk.current_stop().section.id == "introduction"
         await go_to(pilot, "queries")
         await fill(pilot, **{"field-reason": "Practitioner asked to start from the records"})
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen.conversation.current_stop().section.id == "queries"
+        assert app.screen.conversation.walk.current_stop().section.id == "queries"
         await type_note(pilot, "Records show the fax number changed in the restructure.")
 
         await go_to(pilot, "overview")
         await type_note(pilot, "I faxed the concern form and thought that was my part done.")
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert app.screen.conversation.current_stop().section.id == "key_moments"
+        assert app.screen.conversation.walk.current_stop().section.id == "key_moments"
         await pilot.press("ctrl+o")
         await pilot.pause()
         await add_moment(pilot, "Sending the fax", "around Easter")
@@ -72,12 +72,12 @@ async def test_a_whole_conversation_from_the_home_screen(tmp_path):
         for moment in range(3):
             await pilot.press("ctrl+n")
             await pilot.pause()
-            stop = app.screen.conversation.current_stop()
+            stop = app.screen.conversation.walk.current_stop()
             assert (stop.section.id, stop.episode_index) == ("mindset", moment)
             await type_note(pilot, f"At moment {moment + 1} I thought social care had it in hand.")
             await pilot.press("ctrl+n")
             await pilot.pause()
-            assert app.screen.conversation.current_stop().section.id == "influences"
+            assert app.screen.conversation.walk.current_stop().section.id == "influences"
             await type_note(pilot, f"Moment {moment + 1}: forty cases and no admin support.")
             assert isinstance(app.screen, TagPicker)  # a factor category is required here
             await fill(pilot, **{"tag-filter": "conditions"})
@@ -87,11 +87,11 @@ async def test_a_whole_conversation_from_the_home_screen(tmp_path):
 
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert app.screen.conversation.current_stop().section.id == "went_well"
+        assert app.screen.conversation.walk.current_stop().section.id == "went_well"
         await type_note(pilot, "The school kept in touch every week.")
         await pilot.press("ctrl+n", "ctrl+n")
         await pilot.pause()
-        assert app.screen.conversation.current_stop().section.id == "suggested_changes"
+        assert app.screen.conversation.walk.current_stop().section.id == "suggested_changes"
         await pilot.press("f5")  # quick tag: suggested change (also the section's default)
         await type_note(pilot, "Always phone after a fax until someone answers.")
         await pilot.press("ctrl+n")
@@ -144,8 +144,8 @@ async def test_resume_at_the_same_place_with_the_draft(tmp_path):
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ConversationScreen)
-        assert screen.conversation.current_stop().section.id == "overview"
-        assert screen.conversation.prompt_index == 1
+        assert screen.conversation.walk.current_stop().section.id == "overview"
+        assert screen.conversation.walk.prompt_index == 1
         assert screen.query_one("#editor").text == "half a thought about the"
 
 
@@ -179,12 +179,12 @@ async def test_edit_delete_and_undo_in_the_notes_list(tmp_path):
         await pilot.pause()
         assert app.screen.query_one("#editor").text == "First wording"
         await type_note(pilot, "Second wording")
-        assert [n["body"] for n in app.screen.conversation.notes()] == ["Second wording"]
+        assert [n["body"] for n in app.screen.conversation.notes.list()] == ["Second wording"]
         notes.focus()
         notes.highlighted = 0
         await pilot.press("d")
         await pilot.pause()
-        assert app.screen.conversation.notes() == []
+        assert app.screen.conversation.notes.list() == []
         await pilot.press("u")
         await pilot.pause()
-        assert [n["body"] for n in app.screen.conversation.notes()] == ["Second wording"]
+        assert [n["body"] for n in app.screen.conversation.notes.list()] == ["Second wording"]

@@ -90,7 +90,7 @@ async def test_a_changed_note_is_not_exported_from_the_summary(tmp_path):
 
 
 async def test_the_notes_list_keeps_writing_order_when_the_clock_steps_back(tmp_path, monkeypatch):
-    import assistant.conversation as module
+    import assistant.conversation.notes as module  # where notes are stamped
 
     db = tmp_path / "lt.db"
     app = make_app(db)

@@ -63,8 +63,8 @@ def test_conversation(snap_compare, tmp_path, size):
         await pilot.press("enter")
         await pilot.pause()
         conversation = pilot.app.screen.conversation
-        episode = conversation.episodes()[1]
-        pilot.app.screen.go_to_stop(next(s for s in conversation.stops()
+        episode = conversation.moments.list()[1]
+        pilot.app.screen.go_to_stop(next(s for s in conversation.walk.stops()
                                          if s.section.id == "influences" and s.episode["id"] == episode["id"]))
         await pilot.pause()
         await until_the_editor_has_focus(pilot)

@@ -77,7 +77,7 @@ async def test_the_review_export_warns_when_the_database_is_encrypted(tmp_path, 
     app = _encrypted_app(db)
     started = start(app.store, structure, NewCase("CSPR-2026-04", "Family A"), practitioner_role="Health Visitor")
     conversation = Conversation(app.store, structure, started.conversation_id)
-    conversation.add_note("An account for the analysis pack.")
+    conversation.notes.add("An account for the analysis pack.")
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.press("v")
         await pilot.pause()

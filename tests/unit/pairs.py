@@ -23,19 +23,19 @@ def pair_database(path: Path, role: str, moments: list[str], reference: str = "C
         mode="rehearsal" if rehearsal else "live",
     )
     c = Conversation(store, structure, conversation_id)
-    c.add_note(f"{role}: my own account of the family. {extra_note}".strip(), ["words"], section_id="overview")
+    c.notes.add(f"{role}: my own account of the family. {extra_note}".strip(), ["words"], section_id="overview")
     episode_ids = []
     for title in moments:
-        episode_id = c.add_episode(title, "spring")
+        episode_id = c.moments.add(title, "spring")
         episode_ids.append(episode_id)
-        c.add_note(f"{role} at '{title}': I thought it was in hand.", ["words"], section_id="mindset",
+        c.notes.add(f"{role} at '{title}': I thought it was in hand.", ["words"], section_id="mindset",
                    episode_id=episode_id)
-        c.add_note(f"{role} at '{title}': no admin support and a new system.", ["factor_conditions"],
+        c.notes.add(f"{role} at '{title}': no admin support and a new system.", ["factor_conditions"],
                    section_id="influences", episode_id=episode_id)
-        c.add_note(f"{role} at '{title}': did not know the other agency's role.",
+        c.notes.add(f"{role} at '{title}': did not know the other agency's role.",
                    ["factor_interagency", "follow_up"], section_id="influences", episode_id=episode_id)
-    c.add_note("=SUM(A1:A9) and a weekly call with school", section_id="went_well")
-    c.mark_prompt("from_records", "skipped", section_id="queries")
+    c.notes.add("=SUM(A1:A9) and a weekly call with school", section_id="went_well")
+    c.marks.mark("from_records", "skipped", section_id="queries")
     store.close()
     return {"path": path, "conversation_id": conversation_id, "episodes": episode_ids}
 

@@ -27,8 +27,8 @@ def encrypted_pair(path: Path, structure, passphrase: str = PASS, role: str = "H
     store = open_store(path, passphrase=passphrase, encrypt_new=True)
     case_id = add_case(store, "CSPR-1", "Family A")
     c = Conversation(store, structure, create_conversation(store, structure, case_id=case_id, practitioner_role=role))
-    c.add_note(f"{SENTINEL} in the practitioner's words", ["words"], section_id="overview")
-    c.save_draft("overview/", f"{SENTINEL} draft")
+    c.notes.add(f"{SENTINEL} in the practitioner's words", ["words"], section_id="overview")
+    c.drafts.save("overview/", f"{SENTINEL} draft")
     return store, c
 
 
@@ -92,7 +92,7 @@ def test_encrypt_a_plain_database_in_place(tmp_path, structure, cli):
     case_id = add_case(store, "CSPR-1", "Family A")
     c = Conversation(store, structure, create_conversation(store, structure, case_id=case_id, practitioner_role="GP"))
     for i in range(5):
-        c.add_note(f"{SENTINEL} note {i}", section_id="overview")
+        c.notes.add(f"{SENTINEL} note {i}", section_id="overview")
     store.close()
     listed = cli("case", "list", db=db)
     assert "not encrypted" in listed.stderr

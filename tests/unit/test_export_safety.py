@@ -45,8 +45,8 @@ def filled(tmp_path, structure):
     case_id = add_case(store, "CSPR-1", "Family A")
     conversation_id = create_conversation(store, structure, case_id=case_id, practitioner_role="Social Worker 1")
     conversation = Conversation(store, structure, conversation_id)
-    conversation.add_note("My own account of the family.", ["words"], section_id="overview")
-    conversation.add_note("We met weekly with school.", section_id="went_well")
+    conversation.notes.add("My own account of the family.", ["words"], section_id="overview")
+    conversation.notes.add("We met weekly with school.", section_id="went_well")
     store.close()
     return {"db": db, "tmp": tmp_path, "conversation_id": conversation_id, "case_id": case_id}
 
@@ -266,17 +266,17 @@ def test_shorten_name_counts_bytes():
 
 
 def test_notes_keep_the_order_they_were_written_when_the_clock_steps_back(filled, structure, monkeypatch):
-    import assistant.conversation as module
+    import assistant.conversation.notes as module  # where notes are stamped
 
     store = open_store(filled["db"])
     conversation = Conversation(store, structure, filled["conversation_id"])
     monkeypatch.setattr(module, "now", lambda: "2026-11-27T10:00:00.000+00:00")
-    conversation.add_note("Written first, before the clock stepped back.", section_id="overview")
+    conversation.notes.add("Written first, before the clock stepped back.", section_id="overview")
     monkeypatch.setattr(module, "now", lambda: "2026-11-27T09:00:00.000+00:00")
-    conversation.add_note("Written second, after the clock stepped back.", section_id="overview")
+    conversation.notes.add("Written second, after the clock stepped back.", section_id="overview")
     monkeypatch.undo()
 
-    bodies = [n["body"] for n in conversation.notes("overview")]
+    bodies = [n["body"] for n in conversation.notes.list("overview")]
     assert bodies.index("Written first, before the clock stepped back.") < bodies.index(
         "Written second, after the clock stepped back.")
     record = export_record(conversation, "md", filled["tmp"] / "record.md").read_text()
@@ -294,17 +294,17 @@ def test_notes_keep_the_order_they_were_written_when_the_clock_steps_back(filled
 
 
 def test_the_latest_prompt_mark_is_the_last_written_when_the_clock_steps_back(filled, structure, monkeypatch):
-    import assistant.conversation as module
+    import assistant.conversation.coverage as module  # where marks are stamped
     from assistant.review import coverage_matrix
 
     store = open_store(filled["db"])
     conversation = Conversation(store, structure, filled["conversation_id"])
     monkeypatch.setattr(module, "now", lambda: "2026-11-27T10:00:00.000+00:00")
-    conversation.mark_prompt("from_records", "later", section_id="queries")
+    conversation.marks.mark("from_records", "later", section_id="queries")
     monkeypatch.setattr(module, "now", lambda: "2026-11-27T09:00:00.000+00:00")
-    conversation.mark_prompt("from_records", "skipped", section_id="queries")
+    conversation.marks.mark("from_records", "skipped", section_id="queries")
     monkeypatch.undo()
-    assert conversation.marks()[("queries", "from_records", None)] == "skipped"
+    assert conversation.marks.latest()[("queries", "from_records", None)] == "skipped"
     cells = {(r["section"].id, r["prompt"].id): r["cells"]
              for r in coverage_matrix(store, structure, filled["case_id"]).rows}
     assert cells[("queries", "from_records")][filled["conversation_id"]]["state"] == "skipped"
@@ -315,7 +315,7 @@ def test_the_latest_prompt_mark_is_the_last_written_when_the_clock_steps_back(fi
 
 
 def test_held_on_is_the_local_date_of_the_conversation(tmp_path, structure, monkeypatch):
-    import assistant.conversation as module
+    import assistant.conversation.lifecycle as module  # where conversations are created
 
     store = open_store(tmp_path / "lt.db")
     case_id = add_case(store, "CSPR-1", "Family A")
@@ -324,7 +324,7 @@ def test_held_on_is_the_local_date_of_the_conversation(tmp_path, structure, monk
     conversation_id = create_conversation(store, structure, case_id=case_id, practitioner_role="Health Visitor")
     monkeypatch.undo()
     conversation = Conversation(store, structure, conversation_id)
-    conversation.add_note("An account.", section_id="overview")
+    conversation.notes.add("An account.", section_id="overview")
     assert store.scalar("SELECT utc_offset FROM conversations") == "+01:00"
 
     record = export_record(conversation, "md", tmp_path / "r.md").read_text()

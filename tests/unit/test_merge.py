@@ -68,8 +68,8 @@ def test_conflicting_content_is_set_aside_not_overwritten(tmp_path, pairs):
     original = store.scalar("SELECT body FROM notes WHERE section_id = 'overview'")
     source = open_store(a["path"])
     c = Conversation(source, load_structure(), a["conversation_id"])
-    note_id = c.notes(section_id="overview")[0]["id"]
-    c.edit_note(note_id, "A different account, typed up later")
+    note_id = c.notes.list(section_id="overview")[0]["id"]
+    c.notes.edit(note_id, "A different account, typed up later")
     source.close()
     report = merge_source(store, a["path"])
     assert {"table": "notes", "id": note_id} in report.conflicts

@@ -58,13 +58,13 @@ def test_rehearsal_is_stored_as_rehearsal_and_kept_out_of_case_lists(store, stru
 def test_debrief_counts_match_what_was_asked(store, structure, scenarios):
     scenario = scenarios["health-visitor-housing"]
     rehearsal = Rehearsal(store, structure, scenario, start_rehearsal(store, structure, scenario))
-    rehearsal.conversation.go_to("overview")
+    rehearsal.conversation.walk.go_to("overview")
     rehearsal.ask("Tell us about the family and your involvement.")
     rehearsal.ask("What was your sense of the baby's clinic appointments then?")
     rehearsal.ask("Why didn't you check the clinic records?")
     rehearsal.ask("Did you visit after the move?")
     rehearsal.ask("What did Mum say and how did you respond?")
-    rehearsal.conversation.add_note("Mum disclosed abuse at four months.", ["words"])
+    rehearsal.conversation.notes.add("Mum disclosed abuse at four months.", ["words"])
     figures = debrief(rehearsal)
     assert figures["questions"] == 5
     assert figures["kinds"] == {"hindsight": 1, "leading": 0, "multiple": 1, "closed": 1, "open": 2}

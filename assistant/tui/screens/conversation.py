@@ -20,7 +20,9 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.coach import note_hints
-from assistant.conversation import Conversation, ConversationError, GateLocked, Stop
+from assistant.conversation import (
+    MARK_LABELS, Conversation, ConversationError, ConversationState, GateLocked, Stop, build_coverage,
+)
 from assistant.store import StoreBusy, StoreError
 from assistant.tui.guard import describe, guarded, shielded
 from assistant.tui.keys import shown_in_help
@@ -40,7 +42,6 @@ STATE_GLYPHS = {
 }
 AUTOSAVE_BACKOFF_SECONDS = 5.0
 SAVE_RETRY_SECONDS = 1.0
-MARK_LABELS = {"asked": "asked", "skipped": "skipped", "declined": "declined", "later": "come back later"}
 
 
 class ConversationCommands(Provider):
@@ -52,12 +53,13 @@ class ConversationCommands(Provider):
             return
         matcher = self.matcher(query)
         commands: list[tuple[str, Any, str]] = []
-        for stop in screen.conversation.stops():
+        state = screen.state or screen.conversation.state()
+        for stop in state.stops:
             label = f"section: {stop.section.title}"
             if stop.episode:
                 label += f" · moment {stop.episode_index + 1}: {stop.episode['title']}"
             commands.append((label, lambda s=stop: screen.go_to_stop(s), "Go to this part of the conversation"))
-        for episode in screen.conversation.episodes():
+        for episode in state.episodes:
             commands.append((f"moment: rename {episode['title']}", screen.action_moments, "Manage key moments"))
         commands += [
             ("moment: add or reorder key moments", screen.action_moments, "Key moments"),
@@ -115,7 +117,9 @@ class ConversationScreen(Screen):
         self.editing_note: str | None = None
         self.last_deleted: str | None = None
         self._dirty = False
+        self._clean_text = ""  # what the database holds for the editor's slot: no need to save it again
         self._stop: Stop | None = None
+        self.state: ConversationState | None = None  # the snapshot the screen was last rendered from
         self._entered = time.monotonic()
         self._base_total = 0.0
         self._base_section = 0.0
@@ -156,13 +160,13 @@ class ConversationScreen(Screen):
         narrow = event.size.width < 90
         if narrow != self.has_class("narrow"):
             self.set_class(narrow, "narrow")
-            if self._stop:
-                self._render_prompt(self._stop)
+            if self.state:
+                self._render_prompt(self.state)
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width < 90, "narrow")
         self.set_class(self.app.size.height < 30, "short")
-        self.conversation.resume()
+        self.conversation.walk.resume()
         self._render_all(load_draft=True)
         interval, notice = autosave_seconds()
         if notice and not getattr(self.app, "autosave_notice_shown", False):
@@ -180,25 +184,25 @@ class ConversationScreen(Screen):
     # ---------------------------------------------------------------- rendering
     @guarded
     def _render_all(self, load_draft: bool = False) -> None:
-        conversation = self.conversation
-        stop = conversation.current_stop()
+        """Render everything from one snapshot of the conversation (read once, not per widget)."""
+        state = self.state = self.conversation.state()
+        stop = state.stop
         changed = self._stop is None or stop.key != self._stop.key
         self._stop = stop
-        coverage = conversation.coverage()
         if changed:
+            coverage = build_coverage(state)
             self._entered = time.monotonic()
             self._base_total = coverage.total_seconds
             self._base_section = coverage.seconds_by_section.get(stop.section.id, 0.0)
-        self._render_sections(stop, coverage)
-        self._render_prompt(stop)
-        self._render_notes(stop)
-        self._render_context()
+        self._render_sections(state)
+        self._render_prompt(state)
+        self._render_notes(state)
+        self._render_context(state)
         if load_draft or changed:
-            self._load_editor(stop)
+            self._load_editor(state)
 
-    def _render_context(self) -> None:
-        row = self.conversation.row
-        case = self.conversation.case
+    def _render_context(self, state: ConversationState) -> None:
+        row, case = state.row, state.case
         who = f"{row['practitioner_role']}" + (f" · {row['agency']}" if row["agency"] else "")
         self.query_one("#context-line", Static).update(
             safe(f"{case['reference']} · {case['label']} · {who}", "bold", single_line=True)
@@ -210,17 +214,16 @@ class ConversationScreen(Screen):
             return
         elapsed = time.monotonic() - self._entered
         self.query_one("#clock", Static).update(Text(
-            f"⏱ {format_duration(self._base_total + elapsed)} · here {format_duration(self._base_section + elapsed)}", style="dim"
+            f"⏱ {format_duration(self._base_total + elapsed)} · here {format_duration(self._base_section + elapsed)}",
+            style="dim",
         ))
 
-    def _render_sections(self, current: Stop, coverage) -> None:
+    def _render_sections(self, snapshot: ConversationState) -> None:
         options = self.query_one("#sections", OptionList)
         highlighted = None
         options.clear_options()
-        for index, entry in enumerate(coverage.sections):
-            stop: Stop = entry["stop"]
-            state = entry["state"]
-            if stop.key == current.key:
+        for index, (stop, state) in enumerate(zip(snapshot.stops, snapshot.section_states)):
+            if index == snapshot.stop_index:
                 state = "current"
                 highlighted = index
             glyph = STATE_GLYPHS[state]
@@ -235,9 +238,10 @@ class ConversationScreen(Screen):
         if highlighted is not None:
             options.highlighted = highlighted
 
-    def _render_prompt(self, stop: Stop) -> None:
+    def _render_prompt(self, state: ConversationState) -> None:
+        stop = state.stop
         section = stop.section
-        index = self.conversation.prompt_index
+        index = state.prompt_index
         prompt = section.prompts[index]
         heading = Text(section.title, style="bold")
         if section.mode == "per_episode":
@@ -249,9 +253,7 @@ class ConversationScreen(Screen):
         if not self.has_class("narrow"):  # on a small terminal the purpose moves behind Ctrl+L
             heading.append(f"\n{section.purpose.strip()}", style="dim")
         self.query_one("#section-heading", Static).update(heading)
-        marks = self.conversation.marks()
-        episode_id = stop.episode["id"] if stop.episode else None
-        mark = marks.get((section.id, prompt.id, episode_id))
+        mark = state.mark
         prompt_text = Text(prompt.text, style="bold")
         status = f"\nPrompt {index + 1} of {len(section.prompts)}"
         if mark:
@@ -274,16 +276,15 @@ class ConversationScreen(Screen):
             guidance.update(Text(f"⚑ {section.hindsight_reminder}", style="italic"))
         else:
             guidance.update(Text("Ctrl+L shows probes and what to listen for.", style="dim"))
-        later = self.conversation.later()
+        later = state.later
         self.query_one("#later-line", Static).update(
             Text(f"{len(later)} prompt(s) left for later (F10 to see them).", style="dim") if later else Text("")
         )
 
-    def _render_notes(self, stop: Stop) -> None:
+    def _render_notes(self, state: ConversationState) -> None:
         options = self.query_one("#notes", OptionList)
         options.clear_options()
-        episode_id = stop.episode["id"] if stop.episode else None
-        notes = self.conversation.notes(stop.section.id, episode_id)
+        notes = state.notes
         tag_by_id = self.app.structure.tag_by_id
         for note in notes:
             labels = ", ".join(tag_by_id[t].label for t in note["tags"] if t in tag_by_id)
@@ -312,18 +313,18 @@ class ConversationScreen(Screen):
             return f"edit/{self.editing_note}"
         return self._stop.slot if self._stop else ""
 
-    def _load_editor(self, stop: Stop) -> None:
+    def _load_editor(self, state: ConversationState) -> None:
         editor = self.query_one("#editor", SafeTextArea)
         self.editing_note = None
         self.pending_tags = []
-        editor.text = self.conversation.draft(stop.slot)
+        editor.text = self._clean_text = state.draft
         editor.move_cursor(editor.document.end)
         self._dirty = False
         self._render_editor_title()
 
     @on(SafeTextArea.Changed, "#editor")
     def _typed(self, event: SafeTextArea.Changed) -> None:
-        self._dirty = True
+        self._dirty = event.text_area.text != self._clean_text
         hints = note_hints(self.app.structure, event.text_area.text)
         self.query_one("#note-hint", Static).update(
             Text(f"Hint: {hints[0]}", style="italic") if hints else Text("")
@@ -346,7 +347,9 @@ class ConversationScreen(Screen):
         if not self._dirty or self._stop is None or time.monotonic() < self._autosave_paused_until:
             return
         try:
-            self.conversation.save_draft(self._slot(), self.query_one("#editor", SafeTextArea).text)
+            text = self.query_one("#editor", SafeTextArea).text
+            self.conversation.drafts.save(self._slot(), text)
+            self._clean_text = text
             self._dirty = False
             self._autosave_failed = False
         except Exception as error:  # noqa: BLE001 - a timer must never stop the app
@@ -358,7 +361,7 @@ class ConversationScreen(Screen):
     @guarded
     def leave_conversation(self) -> None:
         self.save_draft_now()
-        self.conversation.pause()
+        self.conversation.walk.pause()
 
     # ---------------------------------------------------------------- notes
     @guarded(what="saving the note")
@@ -374,9 +377,10 @@ class ConversationScreen(Screen):
                 if self.conversation.row["status"] in ("sent_for_checking", "checked"):
                     self._ask_correction_reason(text)
                     return
-                saved = self.conversation.edit_note(self.editing_note, text, reason)
-            else:
-                saved = self.conversation.add_note(text, self.pending_tags, author_role=self.author)
+                saved = self.conversation.notes.edit(self.editing_note, text, reason, clear_draft=self._slot())
+            else:  # the draft goes in the same transaction as the note
+                saved = self.conversation.notes.add(text, self.pending_tags, author_role=self.author,
+                                                    clear_draft=self._slot())
         except ConversationError as error:
             if self._stop and self._stop.section.requires_tag_group and "category" in str(error):
                 self._pick_required_tag()
@@ -393,17 +397,12 @@ class ConversationScreen(Screen):
             self.app.say(f"The note was not saved: {error} Your text is still in the editor.", error=True)
             return
         self._stop_retrying()
-        stale_draft = False
-        try:
-            self.conversation.save_draft(self._slot(), "")
-        except StoreError:
-            stale_draft = True  # the note is safe; the next autosave clears the old draft
         if saved.changes:
             self.app.say("Saved; " + "; ".join(saved.changes) + ".")
         self.editing_note = None
         self.pending_tags = []
-        editor.text = ""
-        self._dirty = stale_draft
+        editor.text = self._clean_text = ""
+        self._dirty = False
         self._render_all()
         editor.focus()
 
@@ -426,13 +425,12 @@ class ConversationScreen(Screen):
         def corrected(values: dict[str, str] | None) -> None:
             if values and note_id:
                 try:
-                    self.conversation.edit_note(note_id, text, values["reason"])
-                    self.conversation.save_draft(f"edit/{note_id}", "")
+                    self.conversation.notes.edit(note_id, text, values["reason"], clear_draft=f"edit/{note_id}")
                 except StoreError as error:
                     self.app.say(str(error), error=True)
                     return
                 self.editing_note = None
-                self.query_one("#editor", SafeTextArea).text = ""
+                self.query_one("#editor", SafeTextArea).text = self._clean_text = ""
                 self._dirty = False
                 self._render_all()
 
@@ -464,12 +462,12 @@ class ConversationScreen(Screen):
     def action_tags(self) -> None:
         note_id = self._selected_note()
         if note_id:
-            note = next(n for n in self.conversation.notes() if n["id"] == note_id)
+            note = next(n for n in self.conversation.state().notes if n["id"] == note_id)
 
             def retag(tags: list[str] | None) -> None:
                 if tags is not None:
                     try:
-                        self.conversation.set_note_tags(note_id, tags)
+                        self.conversation.notes.set_tags(note_id, tags)
                     except StoreError as error:
                         self.app.say(str(error), error=True)
                     self._render_all()
@@ -507,10 +505,10 @@ class ConversationScreen(Screen):
         if not note_id:
             return
         self.save_draft_now()
-        note = next(n for n in self.conversation.notes() if n["id"] == note_id)
+        note = next(n for n in self.conversation.state().notes if n["id"] == note_id)
         self.editing_note = note_id
         editor = self.query_one("#editor", SafeTextArea)
-        editor.text = self.conversation.draft(f"edit/{note_id}") or note["body"]
+        editor.text = self.conversation.drafts.get(f"edit/{note_id}") or note["body"]
         self._render_editor_title()
         editor.focus()
 
@@ -519,7 +517,7 @@ class ConversationScreen(Screen):
         note_id = self._selected_note()
         if not note_id:
             return
-        self.conversation.delete_note(note_id)
+        self.conversation.notes.delete(note_id)
         self.last_deleted = note_id
         self._render_all()
         self.app.say("Note deleted. Press U to undo.")
@@ -527,7 +525,7 @@ class ConversationScreen(Screen):
     @guarded
     def action_undo_delete(self) -> None:
         if self.last_deleted:
-            self.conversation.restore_note(self.last_deleted)
+            self.conversation.notes.restore(self.last_deleted)
             self.last_deleted = None
             self._render_all()
             self.app.say("Note restored.")
@@ -538,7 +536,7 @@ class ConversationScreen(Screen):
         self.save_draft_now()
         episode_id = stop.episode["id"] if stop.episode else None
         try:
-            self.conversation.go_to(stop.section.id, episode_id, override_reason=override_reason)
+            self.conversation.walk.go_to(stop.section.id, episode_id, override_reason=override_reason)
         except GateLocked as locked:
             self._ask_gate_reason(str(locked), lambda reason: self.go_to_stop(stop, reason))
             return
@@ -558,23 +556,22 @@ class ConversationScreen(Screen):
     @guarded
     def action_step(self, delta: int) -> None:
         self.save_draft_now()
-        self.conversation.step(delta)
+        self.conversation.walk.step(delta, state=self.state)
         self._render_all()
 
     @guarded
     def action_prompt(self, delta: int) -> None:
-        self.conversation.set_prompt(self.conversation.prompt_index + delta)
+        if self.state is not None:  # the snapshot on screen says where the pair is
+            self.conversation.walk.set_prompt(self.state.prompt_index + delta, state=self.state)
         self._render_all()
 
     @guarded
     def action_go_to(self) -> None:
-        coverage = self.conversation.coverage()
+        snapshot = self.conversation.state()
         options = []
         current = 0
-        for index, entry in enumerate(coverage.sections):
-            stop = entry["stop"]
-            state = entry["state"]
-            if self._stop and stop.key == self._stop.key:
+        for index, (stop, state) in enumerate(zip(snapshot.stops, snapshot.section_states)):
+            if index == snapshot.stop_index:
                 state, current = "current", index
             label = Text(f"{STATE_GLYPHS[state]} {stop.section.title}")
             if stop.episode:
@@ -590,30 +587,30 @@ class ConversationScreen(Screen):
     @on(OptionList.OptionSelected, "#sections")
     @guarded
     def _section_clicked(self, event: OptionList.OptionSelected) -> None:
-        stop = self.conversation.coverage().sections[int(event.option.id)]["stop"]
+        stop = self.conversation.state().stops[int(event.option.id)]
         self.go_to_stop(stop)
 
     @guarded
     def action_guidance(self) -> None:
         self.show_guidance = not self.show_guidance
-        if self._stop:
-            self._render_prompt(self._stop)
+        if self.state:
+            self._render_prompt(self.state)
 
     @guarded
     def action_mark(self) -> None:
         stop = self._stop
         if stop is None:
             return
-        prompt = stop.section.prompts[self.conversation.prompt_index]
+        prompt = self.conversation.state().prompt
         options: list[tuple[Text | str, Any]] = [
             ("Asked", ("mark", "asked")),
             ("Skipped", ("mark", "skipped")),
             ("Declined by the practitioner", ("mark", "declined")),
             ("Come back later", ("mark", "later")),
         ]
-        for item in self.conversation.later():
+        for item in self.conversation.state().later:
             label = Text("↻ Later: ")
-            label.append(safe(f"{item['stop'].heading}: {item['prompt'].text}", single_line=True))
+            label.append(safe(f"{item.stop.heading}: {item.prompt.text}", single_line=True))
             options.append((label, ("later", item)))
 
         def chosen(value) -> None:
@@ -623,14 +620,14 @@ class ConversationScreen(Screen):
                 if stop.section.mode == "per_episode" and not stop.episode:
                     self.app.say("Name a key moment first (Ctrl+O).")
                     return
-                self.conversation.mark_prompt(prompt.id, value[1])
+                self.conversation.marks.mark(prompt.id, value[1])
                 if value[1] != "asked":
-                    self.conversation.set_prompt(self.conversation.prompt_index + 1)
+                    self.conversation.walk.set_prompt(self.conversation.walk.prompt_index + 1)
                 self._render_all()
             else:
                 item = value[1]
-                self.go_to_stop(item["stop"])
-                self.conversation.set_prompt(item["prompt_index"])
+                self.go_to_stop(item.stop)
+                self.conversation.walk.set_prompt(item.prompt_index)
                 self._render_all()
 
         self.app.push_screen(Choice(f"Mark: {prompt.text}", options, "Enter to choose · Esc to cancel"), shielded(self.app, chosen))
@@ -644,9 +641,9 @@ class ConversationScreen(Screen):
     def action_records(self) -> None:
         def show() -> None:
             try:
-                entries = self.conversation.reveal_chronology()
+                entries = self.conversation.gate.reveal_chronology()
             except GateLocked as locked:
-                self._ask_gate_reason(str(locked), lambda reason: (self.conversation.open_gate(reason), show(),
+                self._ask_gate_reason(str(locked), lambda reason: (self.conversation.gate.open(reason), show(),
                                                                    self._render_all()))
                 return
             case = self.conversation.case
@@ -670,7 +667,7 @@ class ConversationScreen(Screen):
     def action_home(self) -> None:
         if self.editing_note:
             self.save_draft_now()
-            self._load_editor(self._stop)  # type: ignore[arg-type]
+            self._load_editor(self.conversation.state())
             return
         self.leave_conversation()
         self.app.pop_screen()

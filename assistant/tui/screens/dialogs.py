@@ -299,7 +299,7 @@ class MomentsScreen(ModalScreen[None]):
     def _refresh(self, highlight: str | None = None) -> None:
         options = self.query_one("#moment-list", OptionList)
         options.clear_options()
-        episodes = self.conversation.episodes()
+        episodes = self.conversation.moments.list()
         for index, episode in enumerate(episodes, start=1):
             when = f" ({episode['approximate_time']})" if episode["approximate_time"] else ""
             options.add_option(Option(safe(f"{index}. {episode['title']}{when}"), id=episode["id"]))
@@ -322,7 +322,7 @@ class MomentsScreen(ModalScreen[None]):
         def added(values: dict[str, str] | None) -> None:
             if values:
                 try:
-                    new = self.conversation.add_episode(values["title"], values["when"])
+                    new = self.conversation.moments.add(values["title"], values["when"])
                     self._refresh(new)
                 except StoreError as error:
                     self.query_one("#moments-error", Static).update(safe(str(error)))
@@ -336,11 +336,11 @@ class MomentsScreen(ModalScreen[None]):
         episode_id = self._selected()
         if not episode_id:
             return
-        episode = next(e for e in self.conversation.episodes() if e["id"] == episode_id)
+        episode = next(e for e in self.conversation.moments.list() if e["id"] == episode_id)
 
         def renamed(values: dict[str, str] | None) -> None:
             if values:
-                self.conversation.rename_episode(episode_id, values["title"], values["when"])
+                self.conversation.moments.rename(episode_id, values["title"], values["when"])
                 self._refresh(episode_id)
 
         self.app.push_screen(TextPrompt(
@@ -351,7 +351,7 @@ class MomentsScreen(ModalScreen[None]):
     def action_move(self, delta: int) -> None:
         episode_id = self._selected()
         if episode_id:
-            self.conversation.move_episode(episode_id, delta)
+            self.conversation.moments.move(episode_id, delta)
             self._refresh(episode_id)
 
     @guarded

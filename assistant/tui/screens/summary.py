@@ -89,12 +89,12 @@ class SummaryScreen(Screen):
         table.clear(columns=True)
         table.add_columns("State", "Section", "Moment", "Prompt")
         for entry in coverage.prompts:
-            episode = entry["episode"]
+            episode = entry.episode
             table.add_row(
-                Text(entry["state"]),
-                Text(entry["section"].title),
+                Text(entry.state),
+                Text(entry.section.title),
                 safe(_shorten(episode["title"], 24), single_line=True) if episode else Text(""),
-                Text(_shorten(entry["prompt"].text, 60)),
+                Text(_shorten(entry.prompt.text, 60)),
             )
         times = Text("Time per section\n", style="bold")
         for section in self.app.structure.sections:

@@ -1,0 +1,114 @@
+"""One conversation's logic, free of any UI, as a small facade over its parts:
+
+- `walk` (walk.py): the stops, where the pair is, moving on, and section visits;
+- `moments` (moments.py): the key moments;
+- `notes` and `drafts` (notes.py): notes, their tags and versions, and the editor's unsaved text;
+- `gate` (gate.py): what stays locked until the practitioner's own account is captured;
+- `marks` and `coverage()` (coverage.py): prompt marks, the "later" list, and what was covered;
+- lifecycle.py: creating and listing conversations, status, the closing checklist, `held_on`;
+- `state()` (state.py): everything the screen shows, read in one statement and kept until the
+  database changes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assistant.conversation import lifecycle
+from assistant.conversation.coverage import MARK_LABELS, Marks, build_coverage, prompt_state
+from assistant.conversation.gate import Gate
+from assistant.conversation.lifecycle import create_conversation, held_on, list_conversations
+from assistant.conversation.model import (
+    AUTHOR_ROLES, CONSENT, MARKS, MAX_NOTE_CHARS, STATUS_LABELS, STATUSES, ConversationError,
+    ConversationState, Coverage, GateLocked, LaterItem, PromptCoverage, SavedNote, SectionCoverage, Stop,
+    looks_like_full_name,
+)
+from assistant.conversation.moments import Moments
+from assistant.conversation.notes import Drafts, Notes
+from assistant.conversation.state import read_state
+from assistant.conversation.walk import Walk
+from assistant.store import Store, now
+
+if TYPE_CHECKING:
+    from assistant.structure import Structure
+
+__all__ = [
+    "AUTHOR_ROLES", "CONSENT", "MARKS", "MARK_LABELS", "MAX_NOTE_CHARS", "STATUSES", "STATUS_LABELS",
+    "Conversation", "ConversationError", "ConversationState", "Coverage", "GateLocked", "LaterItem",
+    "PromptCoverage", "SavedNote", "SectionCoverage", "Stop", "build_coverage", "create_conversation", "held_on", "list_conversations", "looks_like_full_name", "prompt_state",
+]
+
+
+class Conversation:
+    """One conversation, read and changed through its store."""
+
+    def __init__(self, store: Store, structure: Structure, conversation_id: str, actor: str = "second") -> None:
+        self.store = store
+        self.structure = structure
+        self.id = conversation_id
+        self.actor = actor
+        self._state: ConversationState | None = None
+        self._changes = -1
+        self.walk = Walk(self)
+        self.moments = Moments(self)
+        self.notes = Notes(self)
+        self.drafts = Drafts(self)
+        self.gate = Gate(self)
+        self.marks = Marks(self)
+        self.state()  # raises ConversationError when the conversation does not exist
+
+    # ---------------------------------------------------------------- the snapshot
+    def state(self) -> ConversationState:
+        """Everything the screen shows. Read again only when the database has changed since: by this
+        connection (its change count) or by another (SQLite's data version) — at most one statement."""
+        changes = getattr(self.store.conn, "total_changes", None)
+        state = self._state
+        if state is not None and changes is not None and changes == self._changes:
+            version = self.store.scalar("PRAGMA data_version")
+            if version == state.data_version:
+                return state
+        state = read_state(self)
+        if getattr(self.store.conn, "in_transaction", True):
+            self._state = None  # read inside a transaction that may yet be rolled back: not kept
+        else:
+            self._state, self._changes = state, (changes if changes is not None else -1)
+        return state
+
+    @property
+    def row(self) -> dict[str, Any]:
+        return dict(self.state().row)
+
+    @property
+    def case(self) -> dict[str, Any]:
+        return self.store.one(
+            "SELECT c.* FROM cases c JOIN conversations v ON v.case_id = c.id WHERE v.id = ?", (self.id,)
+        )  # type: ignore[return-value]
+
+    @property
+    def is_rehearsal(self) -> bool:
+        return self.state().row["mode"] == "rehearsal"
+
+    def touch(self, conn: Any) -> None:
+        conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now(), self.id))
+
+    def require_open(self, row: dict[str, Any] | None = None) -> None:
+        if (row or self.state().row)["status"] == "checked":
+            raise ConversationError("This conversation's record has been checked; reopen it to make corrections.")
+
+    # ---------------------------------------------------------------- coverage and status
+    def coverage(self) -> Coverage:
+        return build_coverage(self.state())
+
+    def checklist(self) -> set[int]:
+        return lifecycle.checklist(self)
+
+    def tick_checklist(self, item: int, ticked: bool) -> None:
+        lifecycle.tick_checklist(self, item, ticked)
+
+    def set_status(self, status: str, reason: str = "") -> None:
+        lifecycle.set_status(self, status, reason)
+
+    def end(self) -> Coverage:
+        """Finish the conversation: status "ended"; returns the coverage summary."""
+        self.set_status("ended")
+        return self.coverage()
