@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterable
 
+from assistant.conversation.gate import locked_sections, missing_sections
 from assistant.conversation.model import (
-    AUTHOR_ROLES, MAX_NOTE_CHARS, ConversationError, GateLocked, SavedNote,
+    AUTHOR_ROLES, MAX_NOTE_CHARS, ConversationError, ConversationState, GateLocked, SavedNote,
 )
 from assistant.safe_text import clean_input
 from assistant.store import checksum, new_id, now
@@ -70,6 +71,29 @@ class Notes:
             raise ConversationError(f"A note in \"{section.title}\" needs a {label} category (Ctrl+T).")
         return tags
 
+    def _status_row(self) -> dict:
+        row = self.conversation.store.one(
+            "SELECT status, gate_opened_at FROM conversations WHERE id = ?", (self.conversation.id,))
+        if row is None:
+            raise ConversationError("There is no conversation with that id in this database.")
+        return row
+
+    def _locked(self, section_id: str, row: dict, state: ConversationState | None) -> bool:
+        """Whether the gate still locks `section_id` (from the snapshot when there is one)."""
+        if state is not None:
+            return section_id in state.locked
+        structure = self.conversation.structure
+        if structure.gate is None or section_id not in structure.gate.locks or row["gate_opened_at"]:
+            return False
+        store, conversation_id = self.conversation.store, self.conversation.id
+        required = list(structure.gate.requires)
+        noted = {r["section_id"] for r in store.query(
+            "SELECT DISTINCT section_id FROM notes WHERE conversation_id = ? AND deleted_at IS NULL"
+            f" AND section_id IN ({', '.join('?' * len(required))})", (conversation_id, *required))}
+        has_moments = store.one("SELECT 1 AS one FROM episodes WHERE conversation_id = ? LIMIT 1",
+                                (conversation_id,)) is not None
+        return section_id in locked_sections(structure, missing_sections(structure, row, noted, has_moments))
+
     def add(self, body: str, tags: Iterable[str] = (), author_role: str = "second",
             section_id: str | None = None, episode_id: str | None = None,
             prompt_id: str | None = None, clear_draft: str | None = None) -> SavedNote:
@@ -80,8 +104,11 @@ class Notes:
         cannot store; `SavedNote.changes` says what was changed so the user can be told.
         """
         conversation = self.conversation
-        state = conversation.state()
-        conversation.require_open(state.row)
+        # The whole snapshot is read only when the note goes to the current stop: a note for a named
+        # section needs just the status and the gate, which stay two small reads however many notes exist.
+        state = conversation.state() if section_id is None else None
+        row = state.row if state is not None else self._status_row()
+        conversation.require_open(row)
         cleaned = clean_input(body)
         text = cleaned.text
         if not text.strip():
@@ -104,8 +131,8 @@ class Notes:
             prompt_id = section.prompts[0].id
         elif prompt_id not in {p.id for p in section.prompts}:
             raise ConversationError(f"Section '{section_id}' has no prompt '{prompt_id}'.")
-        if section_id in state.locked:
-            raise GateLocked(conversation.gate.message(state))
+        if self._locked(section_id, row, state):
+            raise GateLocked(conversation.gate.message())
         tags = self.check_tags(section, tags)
         note_id = new_id()
         stamp = now()
