@@ -113,7 +113,8 @@ def write_private(path: Path, data: bytes | str) -> Path:
 
     For files that are not audited exports (a rehearsal's debrief); exports go through
     `assistant.exports.files.publish`."""
-    from assistant.exports.files import MAX_NAME_BYTES, _make_folders, _write_partial
+    from assistant.exports.files import MAX_NAME_BYTES, _write_partial
+    from assistant.store import make_private_dirs
 
     path = Path(path)
     if path.is_dir():
@@ -123,7 +124,7 @@ def write_private(path: Path, data: bytes | str) -> Path:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     partial = None
     try:
-        _make_folders(path.parent)
+        make_private_dirs(path.parent)
         partial = _write_partial(path, payload)
         os.replace(partial, path)
     except OSError as error:

@@ -21,7 +21,7 @@ import secrets
 from pathlib import Path
 from typing import Callable, Sequence
 
-from assistant.store import SQLITE_HEADER, Store, StoreBusy, StoreError, writers_lock_path
+from assistant.store import SQLITE_HEADER, Store, StoreBusy, StoreError, make_private_dirs, writers_lock_path
 
 MAX_NAME_BYTES = 255
 # App-chosen names leave room for a "-NNN" to tell them apart.
@@ -123,23 +123,6 @@ def check_targets(store: Store, targets: Sequence[Path], force: bool = False) ->
     return checked
 
 
-def _make_folders(folder: Path) -> list[Path]:
-    """Create `folder` and any missing parents, each private (0700); returns those created."""
-    missing = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    created = []
-    for path in reversed(missing):
-        os.mkdir(path, 0o700)
-        os.chmod(path, 0o700)  # whatever the umask
-        created.append(path)
-    return created
-
-
 def _partial_name(target: Path, kind: str = "partial") -> Path:
     return target.with_name(f".lt-{secrets.token_hex(6)}.{kind}")
 
@@ -206,7 +189,7 @@ def publish(store: Store, files: Sequence[tuple[Path, bytes | str]], record_even
     try:
         try:
             for target, (_, data) in zip(targets, files):
-                folders += _make_folders(target.parent)
+                folders += make_private_dirs(target.parent)
                 partials.append(_write_partial(target, data.encode("utf-8") if isinstance(data, str) else data))
         except OSError as error:
             raise _one_sentence(error, target) from None

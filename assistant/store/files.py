@@ -27,8 +27,9 @@ def default_db_path() -> Path:
 
 
 # ---------------------------------------------------------------- private folders
-def make_private_dirs(path: str | Path) -> Path:
-    """Make `path` and every missing folder above it, each readable by this user only (0700).
+def make_private_dirs(path: str | Path) -> list[Path]:
+    """Make `path` and every missing folder above it, each readable by this user only (0700); returns
+    the folders made, outermost first, so a caller that fails later can remove just those.
 
     Folders that already exist are left as they are.
     """
@@ -40,13 +41,15 @@ def make_private_dirs(path: str | Path) -> Path:
         if folder.parent == folder:
             break
         folder = folder.parent
+    made = []
     for folder in reversed(missing):
         try:
             folder.mkdir(mode=0o700)
         except FileExistsError:
             continue
         os.chmod(folder, 0o700)  # whatever the umask
-    return path
+        made.append(folder)
+    return made
 
 
 # ---------------------------------------------------------------- locks

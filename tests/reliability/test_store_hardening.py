@@ -362,10 +362,10 @@ def test_make_private_dirs(tmp_path):
     from assistant.store import make_private_dirs
 
     made = make_private_dirs(tmp_path / "p" / "q")
-    assert made == tmp_path / "p" / "q"
+    assert made == [tmp_path / "p", tmp_path / "p" / "q"]
     assert private(tmp_path / "p") == 0o700 and private(tmp_path / "p" / "q") == 0o700
     before = private(tmp_path)
-    make_private_dirs(tmp_path)
+    assert make_private_dirs(tmp_path) == []
     assert private(tmp_path) == before
 
 
