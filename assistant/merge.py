@@ -31,8 +31,8 @@ from assistant.erasure import reference_hash, tombstones
 from assistant.safe_text import clean_input
 from assistant.paths import short_name
 from assistant.store import (PassphraseNeeded, Store, StoreBusy, StoreError, chain_head, check_name, check_passphrase,
-                             checksum, inspect_file, is_encrypted_file, new_id, now, open_read_only,
-                             writers_lock_path)
+                             checksum, inspect_file, is_encrypted_file, new_id, not_recorded, now,
+                             open_read_only, writers_lock_path)
 
 # Columns that change as a pair works and do not make two copies of a row different.
 # utc_offset: a conversation merged from a schema-5 pair database has none; it is information, not content.
@@ -223,18 +223,11 @@ def handover(store: Store, out: Path, actor: str = "pair", passphrase: str | Non
                 _place(partial, out)
                 placed = True
             committed = True
-        except StoreBusy:
-            raise StoreBusy(f"{Path(store.path).name} is busy in another program, so {_NOT_WRITTEN}; "
-                            "try again in a moment.") from None
         except StoreError as error:
-            if isinstance(error, HandoverRefused) or _NOT_WRITTEN in str(error):
+            already_said = _NOT_WRITTEN in str(error) and not isinstance(error, StoreBusy)
+            if isinstance(error, HandoverRefused) or already_said:
                 raise
-            name = Path(store.path).name
-            if "is full" in str(error):
-                raise StoreError(f"The disk holding {name} is full, so {_NOT_WRITTEN}; free some space and "
-                                 "try again.") from None
-            raise StoreError(f"The hand-over could not be recorded in {name}'s audit trail, so {_NOT_WRITTEN}; "
-                             "try again.") from None
+            raise not_recorded(store.path, error, "The hand-over", _NOT_WRITTEN) from None
     finally:
         if placed and not committed:
             out.unlink(missing_ok=True)

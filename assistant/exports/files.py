@@ -21,7 +21,8 @@ import secrets
 from pathlib import Path
 from typing import Callable, Sequence
 
-from assistant.store import SQLITE_HEADER, Store, StoreBusy, StoreError, make_private_dirs, writers_lock_path
+from assistant.store import (SQLITE_HEADER, Store, StoreBusy, StoreError, make_private_dirs, not_recorded,
+                             writers_lock_path)
 
 MAX_NAME_BYTES = 255
 # App-chosen names leave room for a "-NNN" to tell them apart.
@@ -203,20 +204,12 @@ def publish(store: Store, files: Sequence[tuple[Path, bytes | str]], record_even
                     except OSError as error:
                         raise _one_sentence(error, target) from None
             committed = True
-        except StoreBusy:
-            raise StoreBusy(f"{Path(store.path).name} is busy in another program, so nothing was exported; "
-                            "try again in a moment.") from None
         except ExportRefused:
             raise
         except StoreError as error:
-            if "nothing was exported" in str(error):
+            if "nothing was exported" in str(error) and not isinstance(error, StoreBusy):
                 raise
-            name = Path(store.path).name
-            if "is full" in str(error):
-                raise StoreError(f"The disk holding {name} is full, so nothing was exported; free some space "
-                                 "and try again.") from None
-            raise StoreError(f"The export could not be recorded in {name}'s audit trail, so nothing was "
-                             "exported; try again.") from None
+            raise not_recorded(store.path, error, "The export", "nothing was exported") from None
     finally:
         if not committed:
             for target, aside in reversed(placed):

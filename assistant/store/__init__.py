@@ -24,7 +24,8 @@ from assistant.store.audit import (GENESIS_HASH, AuditReport, audit_report, chai
 from assistant.store.connection import Store, database_fingerprint, open_store
 from assistant.store.crypto import MIN_PASSPHRASE, SQLITE_HEADER, check_passphrase, is_encrypted_file, plain_backups
 from assistant.store.encrypt import encrypt_database
-from assistant.store.errors import PassphraseNeeded, StoreBusy, StoreError, StoreLocked, WrongPassphrase
+from assistant.store.errors import (PassphraseNeeded, StoreBusy, StoreError, StoreLocked, WrongPassphrase,
+                                    not_recorded)
 from assistant.store.files import (LOCK_WAIT_SECONDS, PARTIAL_PATTERN, WRITERS_OUT_WAIT_SECONDS, _private_partial,
                                    check_name, check_regular, clean_stale_partials, default_db_path,
                                    make_private_dirs, writers_lock_path)
@@ -37,8 +38,8 @@ __all__ = [
     "StoreLocked", "WrongPassphrase", "_private_partial", "audit_report", "chain_head", "check_name",
     "check_passphrase", "check_regular", "checksum", "clean_stale_partials", "config_dir", "database_fingerprint",
     "default_db_path", "encrypt_database", "event_hash", "event_mac", "inspect_file", "is_encrypted_file",
-    "load_audit_key", "local_offset", "make_private_dirs", "new_id", "now", "open_read_only", "open_store",
-    "plain_backups", "verify_audit", "writers_lock_path",
+    "load_audit_key", "local_offset", "make_private_dirs", "new_id", "not_recorded", "now", "open_read_only",
+    "open_store", "plain_backups", "verify_audit", "writers_lock_path",
 ]
 
 

@@ -59,3 +59,14 @@ def _being_written(path: Path) -> StoreLocked:
 
 def _missing(path: Path) -> StoreError:
     return StoreError(f"There is no database at {path}; check the path (nothing was created).")
+
+
+def not_recorded(store_path: str | Path, error: StoreError, what: str, consequence: str) -> StoreError:
+    """Why a file written together with its audit event (an export, a hand-over) was not written: the
+    event could not be recorded, so `consequence` ("nothing was exported"). One sentence."""
+    name = Path(store_path).name
+    if isinstance(error, StoreBusy):
+        return StoreBusy(f"{name} is busy in another program, so {consequence}; try again in a moment.")
+    if "is full" in str(error):
+        return StoreError(f"The disk holding {name} is full, so {consequence}; free some space and try again.")
+    return StoreError(f"{what} could not be recorded in {name}'s audit trail, so {consequence}; try again.")
