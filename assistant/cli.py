@@ -5,7 +5,6 @@ Every error is one sentence on stderr and a non-zero exit; nothing stored is cha
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import click
 
 from assistant import settings
 from assistant.errors import LearningTogetherError
-from assistant.safe_text import visible
+from assistant.safe_text import visible, visible_json
 from assistant.store import StoreError, open_store
 from assistant.structure import DEFAULT_STRUCTURE, StructureError, load_structure
 
@@ -43,16 +42,6 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
-def _json(value, indent: int | None = None) -> str:
-    """JSON for the terminal: the same data, but C1 controls, bidi overrides and other characters a
-    terminal could obey are written as \\u escapes (json already escapes C0 controls)."""
-    import re
-
-    text = json.dumps(value, indent=indent, ensure_ascii=False)
-    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufff9-\ufffb]",
-                  lambda m: f"\\u{ord(m.group(0)):04x}", text)
-
-
 PASSPHRASE_ENV = settings.PASSPHRASE_ENV
 
 
@@ -61,15 +50,7 @@ def _secret(file: Path | None, env: str, prompt: str | None, confirm: bool = Fal
     Never from a command-line argument, where other users could read it. Only a regular file is read:
     a named pipe or device is refused before it is opened (reading one could wait forever)."""
     if file is not None:
-        from assistant.paths import not_a_regular_file
-
-        problem = not_a_regular_file(file)
-        if problem is not None and problem.startswith(("is ", "does ")):
-            raise StoreError(f"The passphrase file {file} {problem}; give a regular file holding the passphrase.")
-        try:
-            return file.read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as error:
-            raise StoreError(f"The passphrase file {file} cannot be read ({error.strerror}).") from None
+        return settings.passphrase_from_file(file)
     if value := settings.passphrase_from_env(env):
         return value
     if prompt and sys.stdin.isatty():
@@ -146,7 +127,7 @@ def structure_schema(rehearsal: bool) -> None:
     """Print the JSON Schema for structure files (or rehearsal scenarios)."""
     from assistant.structure import scenario_json_schema, structure_json_schema
 
-    click.echo(_json(scenario_json_schema() if rehearsal else structure_json_schema(), indent=2))
+    click.echo(visible_json(scenario_json_schema() if rehearsal else structure_json_schema(), indent=2))
 
 
 @structure.command("show")
@@ -188,7 +169,7 @@ def case_list(ctx: click.Context, as_json: bool) -> None:
     store = _store(ctx)
     cases = list_cases(store)
     if as_json:
-        click.echo(_json(cases, indent=2))
+        click.echo(visible_json(cases, indent=2))
         return
     if not store.encrypted:
         click.echo("Note: this database is not encrypted (see `learning-together encrypt`).", err=True)
@@ -435,7 +416,7 @@ def coach(question: str, as_json: bool) -> None:
 
     verdict = classify(question, load_structure().coach)
     if as_json:
-        click.echo(_json(verdict.as_json()))
+        click.echo(visible_json(verdict.asvisible_json()))
         return
     click.echo(f"{verdict.kind}" + (f" (also: {', '.join(verdict.kinds[1:])})" if len(verdict.kinds) > 1 else ""))
     for trigger in verdict.triggers:

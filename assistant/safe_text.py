@@ -87,3 +87,13 @@ def clean_input(text: str) -> Cleaned:
         changes.append("control characters removed")
         text = stripped
     return Cleaned(text, tuple(changes))
+
+
+def visible_json(value: object, indent: int | None = None) -> str:
+    """JSON for the terminal: the same data, but C1 controls, bidi overrides and other characters a
+    terminal could obey are written as \\u escapes (json already escapes C0 controls)."""
+    import json
+
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufff9-\ufffb]",
+                  lambda m: f"\\u{ord(m.group(0)):04x}", text)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from assistant.errors import LearningTogetherError
+
 DB_ENV = "LEARNING_TOGETHER_DB"
 CONFIG_ENV = "LEARNING_TOGETHER_CONFIG_DIR"
 PASSPHRASE_ENV = "LEARNING_TOGETHER_PASSPHRASE"
@@ -72,3 +74,18 @@ def autosave_seconds() -> tuple[float, str | None]:
         return seconds, None
     return AUTOSAVE_SECONDS, (f"{AUTOSAVE_ENV} should be a number of seconds from {low:g} to {high:g}; "
                               f"drafts are saved every {AUTOSAVE_SECONDS:g} seconds instead.")
+
+
+def passphrase_from_file(file: Path) -> str:
+    """A passphrase kept in a file (its last line break dropped). Only a regular file is read: a named
+    pipe or device is refused before it is opened, since reading one could wait forever."""
+    from assistant.paths import not_a_regular_file
+
+    problem = not_a_regular_file(file)
+    if problem is not None and problem.startswith(("is ", "does ")):
+        raise LearningTogetherError(
+            f"The passphrase file {file} {problem}; give a regular file holding the passphrase.")
+    try:
+        return file.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as error:
+        raise LearningTogetherError(f"The passphrase file {file} cannot be read ({error.strerror}).") from None
