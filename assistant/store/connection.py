@@ -84,6 +84,15 @@ def _create(path: Path, passphrase: str | None = None) -> None:
                 leftover.unlink()
 
 
+def _finish_copy(partial: Path, target: Path, place: bool) -> Path:
+    """Move a finished copy into place, or leave it under its partial name for a caller that places it
+    itself (a hand-over, inside its audit event's transaction); returns where it is."""
+    if not place:
+        return partial
+    os.replace(partial, target)
+    return target
+
+
 class Store:
     """An open database: one writer connection, writes serialised by a lock."""
 
@@ -215,10 +224,7 @@ class Store:
                 self.conn.backup(destination)
             destination.execute("PRAGMA journal_mode = DELETE")
             destination.close()
-            if not place:
-                return partial
-            os.replace(partial, target)
-            return target
+            return _finish_copy(partial, target, place)
         except (*crypto.DATABASE_ERRORS, OSError) as error:
             partial.unlink(missing_ok=True)
             raise StoreError(f"The copy to {target.name} failed ({error.__class__.__name__}).") from None
@@ -385,10 +391,7 @@ def _export_file(source: Path, source_passphrase: str | None, target: Path, pass
             check.close()
         if not same:
             raise StoreError(f"The copy to {target.name} did not match the original; it was not kept.")
-        if not place:
-            return partial
-        os.replace(partial, target)
-        return target
+        return _finish_copy(partial, target, place)
     except (*crypto.DATABASE_ERRORS, OSError) as error:
         partial.unlink(missing_ok=True)
         raise StoreError(f"The copy to {target.name} failed ({error.__class__.__name__}).") from None
