@@ -416,7 +416,7 @@ def coach(question: str, as_json: bool) -> None:
 
     verdict = classify(question, load_structure().coach)
     if as_json:
-        click.echo(visible_json(verdict.asvisible_json()))
+        click.echo(visible_json(verdict.as_json()))
         return
     click.echo(f"{verdict.kind}" + (f" (also: {', '.join(verdict.kinds[1:])})" if len(verdict.kinds) > 1 else ""))
     for trigger in verdict.triggers:
