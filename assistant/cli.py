@@ -66,12 +66,12 @@ def _store(ctx: click.Context, *, exclusive: bool = False, create: bool = False)
     a mistyped --db never silently starts an empty one.
     """
     from assistant.store import check_name
-    from assistant.workflows import unlock
+    from assistant.workflows import passphrase_prompt, unlock
 
     path = settings.db_path(ctx.obj["db"])
     check_name(path, "database")
     existed = path.exists()
-    ask = (lambda: click.prompt("Passphrase", hide_input=True, err=True)) if sys.stdin.isatty() else None
+    ask = (lambda: click.prompt(passphrase_prompt(path), hide_input=True, err=True)) if sys.stdin.isatty() else None
     store = unlock(path, ask, 3, passphrase=_secret(ctx.obj["passphrase_file"], PASSPHRASE_ENV, None),
                    tell=lambda message: click.echo(message, err=True), exclusive=exclusive, create=create)
     ctx.call_on_close(store.close)

@@ -40,6 +40,13 @@ def passphrase_problem(passphrase: str) -> str | None:
     return None
 
 
+def passphrase_prompt(path: Path) -> str:
+    """What to ask at the terminal, naming the database so the user knows which passphrase is wanted."""
+    from assistant.safe_text import visible
+
+    return f"Passphrase for {visible(str(path))}"
+
+
 def unlock(path: Path, ask: Callable[[], str] | None, tries: int = 3, *, passphrase: str | None = None,
            tell: Callable[[str], None] = lambda message: None,
            check: Callable[[str], str | None] | None = None, **options) -> Store:

@@ -165,7 +165,7 @@ def run_app(db: Path | None = None, passphrase: str | None = None) -> int:
 
     from assistant.settings import db_path
     from assistant.structure import load_structure
-    from assistant.workflows import passphrase_problem, unlock
+    from assistant.workflows import passphrase_problem, passphrase_prompt, unlock
 
     path = db_path(db)
     if not path.exists():
@@ -174,7 +174,7 @@ def run_app(db: Path | None = None, passphrase: str | None = None) -> int:
         return app.return_code or 0
     try:
         # A short busy wait: the screen retries a blocked save itself rather than freezing.
-        store = unlock(path, (lambda: getpass("Passphrase: ")) if sys.stdin.isatty() else None, 3,
+        store = unlock(path, (lambda: getpass(f"{passphrase_prompt(path)}: ")) if sys.stdin.isatty() else None, 3,
                        passphrase=passphrase, tell=lambda message: print(message, file=sys.stderr),
                        check=passphrase_problem, exclusive=True, busy_timeout_ms=150)
     except StoreError as error:

@@ -71,7 +71,8 @@ def test_a_nul_at_the_unlock_prompt_is_one_sentence_and_asks_again(tmp_path):
     open_store(db, passphrase=PASSPHRASE, encrypt_new=True).close()
     app = PtyApp(db)
     try:
-        app.wait_for("Passphrase:")
+        app.wait_for("Passphrase for")
+        assert "lt.db" in app.text().replace("\r", "").replace("\n", "")  # the prompt names the database
         app.send(b"Zebra\x00Quartz\r")
         app.wait_for("cannot contain a NUL character")
         app.send(PASSPHRASE.encode() + b"\r")
