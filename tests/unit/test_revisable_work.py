@@ -206,7 +206,10 @@ def test_deleting_a_moment_moves_its_notes_to_the_chosen_moment(held, structure)
 
 def test_deleting_a_moment_can_keep_its_notes_under_no_moment(held):
     c, first, second = held
+    c.walk.go_to("mindset", first)  # the pair is at the moment that goes
     c.moments.delete(first)
+    reopened = Conversation(c.store, c.structure, c.id)
+    assert reopened.state().stop.episode_id != first  # the conversation still opens, somewhere that exists
     notes = c.notes.list()
     assert len(notes) == 2 and {n["episode_id"] for n in notes} == {None}
     assert c.drafts.get("mindset/") == "half a sentence about the visit"
