@@ -87,8 +87,14 @@ def conversation_list(ctx: click.Context, case_text: str | None, as_json: bool) 
 @click.pass_context
 def conversation_relabel(ctx: click.Context, conversation_id: str, reason: str, **labels: str | None) -> None:
     """Correct a conversation's labels; the earlier values are kept with the reason."""
+    from assistant.conversation import looks_like_full_name
+
     changed = _conversation(_store(ctx), conversation_id).relabel(reason, **labels)
     click.echo(f"Changed the {', '.join(LABEL_NAMES[c] for c in changed)}; the earlier value is kept.")
+    for label in changed:
+        if looks_like_full_name(labels[label] or ""):  # a gentle warning, as the new-conversation form gives
+            click.echo(f"Warning: the new {LABEL_NAMES[label]} looks like a person's name; use role labels "
+                       "(\"Social Worker 1\") and pseudonyms only.", err=True)
 
 
 @conversation.command("reopen")

@@ -107,6 +107,9 @@ def test_labels_are_corrected_and_a_checked_record_reopened(cli, database):
                "--reason", "A real name was typed by mistake", db=db)
     assert done.returncode == 0, done.stderr
     assert "role label" in done.stdout and "lead interviewer" in done.stdout
+    assert "Warning" not in done.stderr
+    named = cli("conversation", "relabel", prefix, "--second", "Mary Jones", "--reason", "Swapped pairs", db=db)
+    assert named.returncode == 0 and "second interviewer looks like a person's name" in named.stderr
     history = cli("conversation", "history", prefix, db=db)
     assert "Jane Smith" in history.stdout and "A real name was typed by mistake" in history.stdout
 
