@@ -13,6 +13,7 @@ import click
 
 from assistant import settings
 from assistant.errors import LearningTogetherError
+from assistant.revision_commands import COMMANDS as REVISION_COMMANDS, resolve_case, resolve_id
 from assistant.safe_text import visible, visible_json
 from assistant.store import StoreError, open_store
 from assistant.structure import DEFAULT_STRUCTURE, StructureError, load_structure
@@ -80,7 +81,8 @@ def _store(ctx: click.Context, *, exclusive: bool = False, create: bool = False)
     return store
 
 
-@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]},
+             commands=REVISION_COMMANDS)  # conversation, moment, episode, finding: revising work
 @click.option("--db", "db", type=click.Path(dir_okay=True, path_type=Path), default=None,
               help="Database file (default: LEARNING_TOGETHER_DB, else the user data directory).")
 @click.option("--passphrase-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -90,8 +92,7 @@ def _store(ctx: click.Context, *, exclusive: bool = False, create: bool = False)
 def main(ctx: click.Context, db: Path | None, passphrase_file: Path | None) -> None:
     """The Learning Together conversation assistant. With no command, opens the terminal app."""
     ctx.ensure_object(dict)
-    ctx.obj["db"] = db
-    ctx.obj["passphrase_file"] = passphrase_file
+    ctx.obj.update(db=db, passphrase_file=passphrase_file, open_store=_store)
     if ctx.invoked_subcommand is None:
         from assistant.tui.app import run_app
 
@@ -247,10 +248,11 @@ def export(ctx: click.Context, reference: str | None, conversation_id: str | Non
 
         if fmt not in RECORD_FORMATS:
             raise StoreError("A conversation's record is exported as md or docx.")
-        conversation = Conversation(store, structure, conversation_id, actor="cli")
+        conversation = Conversation(store, structure, resolve_id(store, "conversation", conversation_id), actor="cli")
         result = export_record_to(conversation, fmt, out, force=force)
     else:
-        result = export_case_to(store, structure, reference, fmt, out, actor="cli", force=force)
+        case_reference = resolve_case(store, reference)["reference"]  # a reference or a unique id prefix
+        result = export_case_to(store, structure, case_reference, fmt, out, actor="cli", force=force)
     for path in result.paths:
         click.echo(f"Wrote {visible(str(path))}")
     if result.warning:
@@ -394,7 +396,7 @@ def erase(ctx: click.Context, conversation_id: str | None, reference: str | None
         raise StoreError("Give either --conversation ID or --case REF.")
     store = _store(ctx, exclusive=True)
     if conversation_id:
-        counts = erase_conversation(store, conversation_id, reason, actor="cli")
+        counts = erase_conversation(store, resolve_id(store, "conversation", conversation_id), reason, actor="cli")
     else:
         counts = erase_case(store, reference, reason, actor="cli")
     if counts.already:

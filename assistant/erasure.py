@@ -40,6 +40,7 @@ _CONVERSATION_ROWS = [
     ("questions", "conversation_id = :c"),
     ("conversation_reviews", "conversation_id = :c"),
     ("closing_checks", "conversation_id = :c"),
+    ("revisions", "conversation_id = :c"),
     ("conversations", "id = :c"),
 ]
 # Rows that hang off a case, after its conversations have gone.
@@ -49,6 +50,8 @@ _CASE_ROWS = [
     ("case_episode_links", "case_episode_id IN (SELECT id FROM case_episodes WHERE case_id = :k)"),
     ("case_episodes", "case_id = :k"),
     ("chronology", "case_id = :k"),
+    ("revisions", "case_id = :k"),
+    ("case_drafts", "case_id = :k"),
     ("cases", "id = :k"),
 ]
 # Ids whose rows may have been set aside in merge_conflicts, by table and the column to collect.

@@ -321,8 +321,10 @@ def add_finding(store: Store, structure: Structure, case_id: str, typology_tag: 
     return finding_id
 
 
-def findings(store: Store, case_id: str) -> list[dict[str, Any]]:
-    rows = store.query("SELECT * FROM findings WHERE case_id = ? ORDER BY rowid", (case_id,))
+def findings(store: Store, case_id: str, include_withdrawn: bool = False) -> list[dict[str, Any]]:
+    """The case's findings with their evidence; withdrawn ones (which leave the packs) only when asked."""
+    shown = "" if include_withdrawn else " AND withdrawn_at IS NULL"
+    rows = store.query(f"SELECT * FROM findings WHERE case_id = ?{shown} ORDER BY rowid", (case_id,))
     for row in rows:
         links = store.query("SELECT target_kind, target_id FROM finding_links WHERE finding_id = ?", (row["id"],))
         row["case_episodes"] = [l["target_id"] for l in links if l["target_kind"] == "case_episode"]

@@ -27,6 +27,7 @@ from assistant.conversation.moments import Moments
 from assistant.conversation.notes import Drafts, Notes
 from assistant.conversation.state import read_state
 from assistant.conversation.walk import Walk
+from assistant.previous import previous_values
 from assistant.store import Store, now
 
 if TYPE_CHECKING:
@@ -107,6 +108,18 @@ class Conversation:
 
     def set_status(self, status: str, reason: str = "") -> None:
         lifecycle.set_status(self, status, reason)
+
+    def reopen(self, reason: str) -> None:
+        """Back to in progress to make corrections, with a reason (kept and audited)."""
+        lifecycle.reopen(self, reason)
+
+    def relabel(self, reason: str, **labels: str | None) -> list[str]:
+        """Correct practitioner_role, agency, lead_interviewer or second_interviewer, with a reason."""
+        return lifecycle.relabel(self, reason, **labels)
+
+    def label_history(self) -> list[dict[str, Any]]:
+        """The labels and statuses this conversation's corrections replaced, oldest first, with reasons."""
+        return [r for r in previous_values(self.store, "conversation", self.id) if r["field"] in lifecycle.LABELS]
 
     def end(self) -> Coverage:
         """Finish the conversation: status "ended"; returns the coverage summary."""

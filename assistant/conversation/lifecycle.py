@@ -1,5 +1,6 @@
 """A conversation's life: created at the first section, listed, its status moved on (ended, sent for
-checking, checked), the closing checklist, and the local date it was held on."""
+checking, checked) and reopened, its labels corrected, the closing checklist, and the local date it was
+held on."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.conversation.model import CONSENT, STATUS_LABELS, STATUSES, ConversationError
 from assistant.conversation.walk import close_visits, open_visit
+from assistant.previous import keep_previous
 from assistant.safe_text import clean_input
-from assistant.store import Store, local_offset, new_id, now
+from assistant.store import Store, checksum, local_offset, new_id, now
 
 if TYPE_CHECKING:
     from assistant.conversation import Conversation
@@ -142,3 +144,58 @@ def tick_checklist(conversation: Conversation, item: int, ticked: bool) -> None:
         else:
             conn.execute("DELETE FROM closing_checks WHERE conversation_id = ? AND item = ?",
                          (conversation.id, item))
+
+
+# The labels that name who was in the conversation, as the new-conversation form takes them.
+LABELS = ("practitioner_role", "agency", "lead_interviewer", "second_interviewer")
+
+
+def _reason(reason: str, what: str) -> str:
+    text = clean_input(reason or "").text.strip()
+    if len(text) < 3:
+        raise ConversationError(f"Give a short reason for {what}; it is kept with the change.")
+    return text[:500]
+
+
+def relabel(conversation: Conversation, reason: str, **labels: str | None) -> list[str]:
+    """Correct the practitioner's role label, agency or the interviewers' labels at any point (a real
+    name typed by mistake, a wrong agency); each replaced value is kept with the reason. Returns the
+    labels that changed."""
+    unknown = sorted(set(labels) - set(LABELS))
+    if unknown:
+        raise ConversationError(f"'{unknown[0]}' is not one of a conversation's labels ({', '.join(LABELS)}).")
+    row = conversation.row
+    new = {k: clean_input(v).text.strip()[:200] for k, v in labels.items() if v is not None}
+    if "practitioner_role" in new and not new["practitioner_role"]:
+        raise ConversationError("Give the practitioner's role label, such as \"Social Worker 1\".")
+    changed = [k for k in LABELS if k in new and new[k] != row[k]]
+    if not changed:
+        raise ConversationError("Nothing to change: the labels given are the ones the conversation has.")
+    reason = _reason(reason, "changing a label")
+    with conversation.store.write() as conn:
+        for label in changed:
+            keep_previous(conn, "conversation", conversation.id, label, row[label], actor=conversation.actor,
+                          reason=reason, case_id=row["case_id"], conversation_id=conversation.id)
+            conn.execute(f"UPDATE conversations SET {label} = ? WHERE id = ?", (new[label], conversation.id))
+        conversation.touch(conn)
+        conversation.store.event("relabel", "conversation", conversation.id, {
+            "fields": changed, "old": {k: checksum(row[k]) for k in changed},
+            "new": {k: checksum(new[k]) for k in changed}, "reason_sha256": checksum(reason)}, conversation.actor)
+    return changed
+
+
+def reopen(conversation: Conversation, reason: str) -> None:
+    """Reopen an ended, sent-for-checking or checked record to make corrections: back to in progress,
+    with the reason kept and audited."""
+    row = conversation.row
+    if row["status"] == "in_progress":
+        raise ConversationError("This conversation is already in progress; there is nothing to reopen.")
+    reason = _reason(reason, "reopening the record")
+    with conversation.store.write() as conn:
+        keep_previous(conn, "conversation", conversation.id, "status", row["status"], actor=conversation.actor,
+                      reason=reason, case_id=row["case_id"], conversation_id=conversation.id)
+        conn.execute("UPDATE conversations SET status = 'in_progress', updated_at = ? WHERE id = ?",
+                     (now(), conversation.id))
+        conversation.store.event("reopen", "conversation", conversation.id,
+                                 {"old": row["status"], "new": "in_progress", "reason_sha256": checksum(reason)},
+                                 conversation.actor)

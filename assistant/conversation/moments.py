@@ -1,10 +1,11 @@
-"""Key moments: named in the practitioner's words, renamed and reordered."""
+"""Key moments: named in the practitioner's words, renamed, reordered and deleted (their notes kept)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from assistant.conversation.model import ConversationError
+from assistant.previous import keep_previous
 from assistant.safe_text import clean_input
 from assistant.store import checksum, new_id, now
 
@@ -86,3 +87,52 @@ class Moments:
                 "UPDATE episodes SET position = ? WHERE id = ?", [(i, e) for i, e in enumerate(order)]
             )
             self.conversation.touch(conn)
+
+    def delete(self, episode_id: str, move_to: str | None = None, reason: str = "") -> int:
+        """Delete a key moment. Its notes, prompt marks, visits and unsaved drafts move to the moment
+        `move_to` (another moment of this conversation) or, without one, stay under "no moment"; nothing
+        is lost. The moment's name is kept in its history. Returns how many notes were moved."""
+        conversation = self.conversation
+        conversation.require_open()
+        current = self.get(episode_id)
+        if move_to is not None:
+            if move_to == episode_id:
+                raise ConversationError("Move the notes to another moment, or keep them under \"no moment\".")
+            self.get(move_to)
+        store = conversation.store
+        notes = store.scalar("SELECT COUNT(*) FROM notes WHERE episode_id = ?", (episode_id,))
+        drafts = store.query("SELECT slot, body FROM drafts WHERE conversation_id = ? AND slot LIKE ?",
+                             (conversation.id, f"%/{episode_id}"))
+        order = [e["id"] for e in self.list() if e["id"] != episode_id]
+        with store.write() as conn:
+            conn.execute("UPDATE notes SET episode_id = ?, updated_at = ? WHERE episode_id = ? AND conversation_id = ?",
+                         (move_to, now(), episode_id, conversation.id))
+            for table in ("prompt_marks", "section_visits", "questions"):
+                conn.execute(f"UPDATE {table} SET episode_id = ? WHERE episode_id = ? AND conversation_id = ?",
+                             (move_to, episode_id, conversation.id))
+            for draft in drafts:
+                _move_draft(conn, conversation.id, draft, f"{draft['slot'][:-len(episode_id)]}{move_to or ''}")
+            conn.execute("UPDATE conversations SET position_episode = ? WHERE id = ? AND position_episode = ?",
+                         (move_to, conversation.id, episode_id))
+            conn.execute("DELETE FROM case_episode_links WHERE episode_id = ?", (episode_id,))
+            keep_previous(conn, "episode", episode_id, "deleted", current["title"], actor=conversation.actor,
+                          reason=clean_input(reason).text.strip(), conversation_id=conversation.id)
+            conn.execute("DELETE FROM episodes WHERE id = ?", (episode_id,))
+            conn.executemany("UPDATE episodes SET position = ? WHERE id = ?", [(i, e) for i, e in enumerate(order)])
+            conversation.touch(conn)
+            conversation.store.event("delete", "episode", episode_id,
+                                     {"conversation": conversation.id, "notes_moved_to": move_to, "notes": notes},
+                                     conversation.actor)
+        return notes
+
+
+def _move_draft(conn: Any, conversation_id: str, draft: dict[str, Any], slot: str) -> None:
+    """Move an unsaved draft to the slot of the moment its notes went to; where that slot already holds
+    text, the two are kept together rather than one replacing the other."""
+    there = conn.execute("SELECT body FROM drafts WHERE conversation_id = ? AND slot = ?",
+                         (conversation_id, slot)).fetchone()
+    body = draft["body"] if there is None else f"{there[0]}\n\n{draft['body']}"
+    conn.execute("DELETE FROM drafts WHERE conversation_id = ? AND slot = ?", (conversation_id, draft["slot"]))
+    conn.execute("INSERT INTO drafts (conversation_id, slot, body, updated_at) VALUES (?, ?, ?, ?)"
+                 " ON CONFLICT (conversation_id, slot) DO UPDATE SET body = excluded.body,"
+                 " updated_at = excluded.updated_at", (conversation_id, slot, body, now()))

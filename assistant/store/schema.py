@@ -339,6 +339,41 @@ def m007_conversation_utc_offset(db: Database) -> None:
     )
 
 
+
+@migrations()
+def m008_revisions(db: Database) -> None:
+    """Revisable work: the value each correction replaced (with its reason), withdrawn findings, and the
+    half-written findings kept per case. Only adds tables and nullable columns, so existing rows stay."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS revisions (
+            id TEXT PRIMARY KEY,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            old_value TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            case_id TEXT,
+            conversation_id TEXT,
+            actor TEXT NOT NULL,
+            replaced_at TEXT NOT NULL,
+            source TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS case_drafts (
+            case_id TEXT NOT NULL REFERENCES cases(id),
+            slot TEXT NOT NULL,
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (case_id, slot)
+        )"""
+    )
+    db.execute("ALTER TABLE findings ADD COLUMN withdrawn_at TEXT")
+    db.execute("ALTER TABLE findings ADD COLUMN withdrawn_reason TEXT")
+    for column in ("entity_id", "case_id", "conversation_id"):
+        db.execute(f"CREATE INDEX IF NOT EXISTS revisions_{column} ON revisions ({column})")
+
+
 # Migrations are numbered mNNN_: the numbers are unique and the highest is SCHEMA_VERSION.
 _NUMBERS = [int(m.name[1:4]) for m in migrations._migrations]
 assert len(set(_NUMBERS)) == len(_NUMBERS) and max(_NUMBERS) == SCHEMA_VERSION == len(_NUMBERS), (
