@@ -110,9 +110,9 @@ def to_docx(document: Document) -> bytes:
             parts.append(_table([block[1], *block[2]], width, header=True))
         elif kind == "facts":
             parts.append(_table([list(row) for row in block[1]], width, header=False))
-    body = word.element.body
-    for element in parse_xml(f"<w:body {nsdecls('w')}>{''.join(parts)}</w:body>"):
-        body.sectPr.addprevious(element)
+    section_properties = word.element.body.sectPr  # the page set-up stays the body's last element
+    for element in list(parse_xml(f"<w:body {nsdecls('w')}>{''.join(parts)}</w:body>")):
+        section_properties.addprevious(element)
     _set_properties(word, document)
     buffer = io.BytesIO()
     word.save(buffer)
