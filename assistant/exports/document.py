@@ -37,10 +37,10 @@ class Document:
     def table(self, header: list[str], rows: list[list[str]]) -> None:
         self.blocks.append(("table", header, rows))
 
-    def facts(self, rows: list[tuple[str, str]]) -> None:
-        """Label and value pairs (a record's details): a table without a header row in Word, a list in
-        Markdown, so neither shows an empty first row."""
-        self.blocks.append(("facts", rows))
+    def facts(self, caption: str, rows: list[tuple[str, str]]) -> None:
+        """Label and value pairs (a record's details): a table without a header row in Word; Markdown
+        tables must have one, so there the caption heads the labels' column rather than leaving it empty."""
+        self.blocks.append(("facts", caption, rows))
 
 
 def _md_escape(text: str) -> str:
@@ -62,6 +62,8 @@ def _md_cell(text: str) -> str:
 def to_markdown(document: Document) -> str:
     out: list[str] = []
     for block in document.blocks:
+        if block[0] == "facts":
+            block = ("table", [block[1], ""], block[2])
         kind = block[0]
         if kind != "bullet" and out and out[-1].startswith("- "):
             out.append("")  # a run of bullets ends before the next block, or it would swallow it
@@ -73,8 +75,6 @@ def to_markdown(document: Document) -> str:
         elif kind == "bullet":
             label = f"**{_md_escape(block[1])}** " if block[1] else ""
             out.append(f"- {label}{_md_escape(block[2])}")
-        elif kind == "facts":
-            out += [f"- **{_md_escape(label)}:** {_md_escape(value)}" for label, value in block[1]]
         elif kind == "table":
             header, rows = block[1], block[2]
             out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
@@ -109,7 +109,7 @@ def to_docx(document: Document) -> bytes:
         elif kind == "table":
             parts.append(_table([block[1], *block[2]], width, header=True))
         elif kind == "facts":
-            parts.append(_table([list(row) for row in block[1]], width, header=False))
+            parts.append(_table([list(row) for row in block[2]], width, header=False))
     section_properties = word.element.body.sectPr  # the page set-up stays the body's last element
     for element in list(parse_xml(f"<w:body {nsdecls('w')}>{''.join(parts)}</w:body>")):
         section_properties.addprevious(element)

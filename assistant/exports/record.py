@@ -59,6 +59,7 @@ def build_record(conversation: Conversation, include_workflow_tags: bool = False
     if row["mode"] == "rehearsal":
         doc.paragraph("REHEARSAL: a training conversation with a fictional practitioner.", italic=True)
     doc.facts(
+        "About this conversation",
         [
             ["Case", f"{case['reference']}: {case['label']}"],
             ["Practitioner", f"{row['practitioner_role']}" + (f", {row['agency']}" if row["agency"] else "")],
