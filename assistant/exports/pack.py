@@ -126,7 +126,8 @@ def _key_moments(doc: Document, store: Store, structure: Structure, case_id: str
     for episode in episodes:
         doc.heading(episode["title"], 3)
         if episode["typology"]:
-            doc.paragraph("Underlying patterns: " + ", ".join(structure.tag_by_id[t].label for t in episode["typology"]))
+            patterns = ", ".join(structure.tag_by_id[t].label for t in episode["typology"])
+            doc.paragraph(f"Underlying patterns: {patterns}")
         _accounts_table(doc, structure, [m for m in moments if m["case_episode_id"] == episode["id"]], by_moment)
     unlinked = [m for m in moments if not m["case_episode_id"]]
     if unlinked:

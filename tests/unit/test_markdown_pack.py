@@ -1,5 +1,6 @@
 """The Markdown analysis pack, read back by a CommonMark parser: every practitioner's words stay in
-their own column, and no list swallows the block after it."""
+their own column, every note of every section is under its practitioner, and no list swallows the
+block after it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from markdown_it import MarkdownIt
 from assistant.exports.case import export_case
 
 from tests.unit.test_review_and_exports import lead  # noqa: F401  (the merged two-pair case)
-from tests.unit.test_review_and_exports import assert_every_note_under_its_practitioner, every_section, live_notes  # noqa: F401
+from tests.unit.test_review_and_exports import every_section  # noqa: F401  (with notes in every section)
+from tests.unit.test_review_and_exports import assert_every_note_under_its_practitioner, live_notes
 
 
 def _tables(markdown: str) -> list[list[list[str]]]:
@@ -125,8 +127,8 @@ def markdown_places(markdown: str) -> list[dict]:
     return places
 
 
-def test_every_note_of_every_section_reaches_the_markdown_pack_under_its_practitioner(every_section, cli,
-                                                                                     structure, tmp_path):
+def test_every_note_of_every_section_reaches_the_markdown_pack_under_its_practitioner(  # noqa: F811
+        every_section, cli, structure, tmp_path):  # noqa: F811
     db = every_section["tmp"] / "lead.db"
     out = tmp_path / "pack.md"
     result = cli("export", "--case", "CSPR-2026-04", "--format", "md", "--out", str(out), db=db)

@@ -462,7 +462,8 @@ def test_the_record_leaves_out_workflow_tags_unless_the_pair_includes_them(obser
     assert "did not know the other agency's role." in shown  # the note stays; only the tag is left out
     included = read(_record(observed, cli, fmt, "--include-workflow-tags"))
     labelled = {p["text"]: p["label"] for p in included}
-    assert "Follow-up needed" in labelled["Probation Officer at 'Sending the fax': did not know the other agency's role."]
+    follow_up = "Probation Officer at 'Sending the fax': did not know the other agency's role."
+    assert "Follow-up needed" in labelled[follow_up]
 
 
 def test_the_word_records_details_table_has_no_empty_row(observed, cli):
