@@ -230,16 +230,17 @@ def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: i
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
 @click.option("--force", is_flag=True,
               help="Replace an existing file (never the database or any other database file).")
+@click.option("--include-workflow-tags", is_flag=True, help="Show the pair's workflow tags in a record.")
 @click.pass_context
 def export(ctx: click.Context, reference: str | None, conversation_id: str | None, fmt: str, out: Path,
-           force: bool) -> None:
+           force: bool, include_workflow_tags: bool) -> None:
     """Export a case (md, docx, csv, json, qdpx) or one conversation's record (md, docx).
 
     An existing file is refused unless --force is given; the database is never replaced."""
     store = _store(ctx)
     structure = load_structure()
-    if bool(reference) == bool(conversation_id):
-        raise StoreError("Give either --case REF or --conversation ID.")
+    if bool(reference) == bool(conversation_id) or (include_workflow_tags and reference):
+        raise StoreError("Give either --case REF or --conversation ID (--include-workflow-tags is for a record).")
     from assistant.workflows import export_case_to, export_record_to
 
     if conversation_id:
@@ -249,7 +250,7 @@ def export(ctx: click.Context, reference: str | None, conversation_id: str | Non
         if fmt not in RECORD_FORMATS:
             raise StoreError("A conversation's record is exported as md or docx.")
         conversation = Conversation(store, structure, resolve_id(store, "conversation", conversation_id), actor="cli")
-        result = export_record_to(conversation, fmt, out, force=force)
+        result = export_record_to(conversation, fmt, out, force=force, include_workflow_tags=include_workflow_tags)
     else:
         case_reference = resolve_case(store, reference)["reference"]  # a reference or a unique id prefix
         result = export_case_to(store, structure, case_reference, fmt, out, actor="cli", force=force)

@@ -149,12 +149,14 @@ def export_case_to(store: Store, structure: "Structure", reference: str, fmt: st
 
 
 def export_record_to(conversation: "Conversation", fmt: str, out: Path | None = None, *,
-                     force: bool = False) -> ExportResult:
-    """One conversation's typed-up record (md or docx), to `out` or to a free name in the exports folder."""
+                     force: bool = False, include_workflow_tags: bool = False) -> ExportResult:
+    """One conversation's typed-up record (md or docx), to `out` or to a free name in the exports folder;
+    the pair's workflow tags only with `include_workflow_tags`."""
     from assistant.exports.record import export_record, record_path
 
     target = out if out is not None else record_path(exports_folder(conversation.store), conversation, fmt)
-    return _result(conversation.store, [export_record(conversation, fmt, target, force=force)])
+    return _result(conversation.store, [export_record(conversation, fmt, target, force=force,
+                                                      include_workflow_tags=include_workflow_tags)])
 
 
 def export_debrief_to(rehearsal: "Rehearsal") -> ExportResult:

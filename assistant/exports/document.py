@@ -7,19 +7,23 @@ Exports build a list of blocks; `to_markdown` and `to_docx` render them. Files a
 from __future__ import annotations
 
 import io
-import re
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from assistant.store import StoreError
 
 
 @dataclass
 class Document:
-    """Headings, paragraphs, bullets and tables, in order."""
+    """Headings, paragraphs, bullets and tables, in order; `title` and `reference` (the case's) become the
+    Word file's properties, so a shared file says what it is without being opened."""
 
     blocks: list[tuple] = field(default_factory=list)
+    title: str = ""
+    reference: str = ""
 
     def heading(self, text: str, level: int = 1) -> None:
         self.blocks.append(("heading", level, text))
@@ -32,6 +36,11 @@ class Document:
 
     def table(self, header: list[str], rows: list[list[str]]) -> None:
         self.blocks.append(("table", header, rows))
+
+    def facts(self, caption: str, rows: list[tuple[str, str]]) -> None:
+        """Label and value pairs (a record's details): a table without a header row in Word; Markdown
+        tables must have one, so there the caption heads the labels' column rather than leaving it empty."""
+        self.blocks.append(("facts", caption, rows))
 
 
 def _md_escape(text: str) -> str:
@@ -53,6 +62,8 @@ def _md_cell(text: str) -> str:
 def to_markdown(document: Document) -> str:
     out: list[str] = []
     for block in document.blocks:
+        if block[0] == "facts":
+            block = ("table", [block[1], ""], block[2])
         kind = block[0]
         if kind != "bullet" and out and out[-1].startswith("- "):
             out.append("")  # a run of bullets ends before the next block, or it would swallow it
@@ -74,38 +85,102 @@ def to_markdown(document: Document) -> str:
 
 
 def to_docx(document: Document) -> bytes:
+    """The document as a Word file. The body is written as WordprocessingML in one piece: adding
+    thousands of paragraphs and cells one call at a time through python-docx is what made a large
+    case slow, and the markup is the same as python-docx writes (styles from its default template)."""
     from docx import Document as WordDocument
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
 
     word = WordDocument()
+    section = word.sections[0]
+    # Word measures table widths in twentieths of a point; python-docx gives lengths in EMU (635 a twip).
+    width = (section.page_width - section.left_margin - section.right_margin) // 635
+    parts: list[str] = []
     for block in document.blocks:
         kind = block[0]
         if kind == "heading":
-            word.add_heading(_docx_text(block[2]), level=min(block[1], 4))
+            parts.append(_paragraph(_run(block[2]), f"Heading{min(block[1], 4)}"))
         elif kind == "paragraph":
-            run = word.add_paragraph().add_run(_docx_text(block[1]))
-            run.italic = block[2]
+            parts.append(_paragraph(_run(block[1], "<w:i/>" if block[2] else "")))
         elif kind == "bullet":
-            paragraph = word.add_paragraph(style="List Bullet")
-            if block[1]:
-                paragraph.add_run(_docx_text(block[1]) + " ").bold = True
-            paragraph.add_run(_docx_text(block[2]))
+            label = _run(block[1] + " ", "<w:b/>") if block[1] else ""
+            parts.append(_paragraph(label + _run(block[2]), "ListBullet"))
         elif kind == "table":
-            header, rows = block[1], block[2]
-            table = word.add_table(rows=1, cols=len(header))
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, header):
-                cell.text = _docx_text(text)
-            for row in rows:
-                for cell, text in zip(table.add_row().cells, row):
-                    cell.text = _docx_text(str(text))
+            parts.append(_table([block[1], *block[2]], width, header=True))
+        elif kind == "facts":
+            parts.append(_table([list(row) for row in block[2]], width, header=False))
+    section_properties = word.element.body.sectPr  # the page set-up stays the body's last element
+    for element in list(parse_xml(f"<w:body {nsdecls('w')}>{''.join(parts)}</w:body>")):
+        section_properties.addprevious(element)
+    _set_properties(word, document)
     buffer = io.BytesIO()
     word.save(buffer)
     return buffer.getvalue()
 
 
+def _set_properties(word, document: Document) -> None:
+    """Title, case reference, maker and time, in place of python-docx's template's own."""
+    from datetime import datetime, timezone
+
+    properties = word.core_properties
+    made = datetime.now(timezone.utc).replace(microsecond=0)
+    properties.title = _docx_text(document.title)
+    properties.subject = _docx_text(document.reference)
+    properties.keywords = _docx_text("; ".join(k for k in (document.reference, "Learning Together") if k))
+    properties.author = properties.last_modified_by = "learning-together"
+    properties.comments = ""
+    properties.created = properties.modified = made
+    properties.revision = 1
+
+
+def _run(text: str, properties: str = "") -> str:
+    """One run of text; line breaks and tabs become Word's own, as python-docx's `run.text` makes them."""
+    pieces = []
+    for number, line in enumerate(_docx_text(text).split("\n")):
+        if number:
+            pieces.append("<w:br/>")
+        for index, part in enumerate(line.split("\t")):
+            if index:
+                pieces.append("<w:tab/>")
+            if part:
+                pieces.append(f'<w:t xml:space="preserve">{escape(part)}</w:t>')
+    style = f"<w:rPr>{properties}</w:rPr>" if properties else ""
+    return f"<w:r>{style}{''.join(pieces)}</w:r>"
+
+
+def _paragraph(runs: str, style: str = "") -> str:
+    properties = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{properties}{runs}</w:p>"
+
+
+def _table(rows: list[list[str]], width: int, header: bool) -> str:
+    """A grid table: with `header`, the first row is bold and repeats on each page; otherwise the first
+    column (the labels) is bold."""
+    columns = max(len(row) for row in rows)
+    cell_width = width // columns
+    grid = "".join(f'<w:gridCol w:w="{cell_width}"/>' for _ in range(columns))
+    out = ['<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:type="auto" w:w="0"/>'
+           '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" w:noHBand="0" '
+           f'w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>']
+    cell_start = f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{cell_width}"/></w:tcPr><w:p>'
+    for number, row in enumerate(rows):
+        bold = header and number == 0
+        out.append("<w:tr><w:trPr><w:tblHeader/></w:trPr>" if bold else "<w:tr>")
+        for column, text in enumerate([*row, *[""] * (columns - len(row))]):
+            strong = bold or (not header and column == 0)
+            out.append(f"{cell_start}{_run(str(text), '<w:b/>' if strong else '') if text else ''}</w:p></w:tc>")
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
+
+
+# XML cannot hold control characters (other than tab and line feed) or these two; Word would refuse the file.
+_NOT_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
 def _docx_text(text: str) -> str:
-    """XML cannot hold control characters; Word would refuse the file."""
-    return "".join(c if c in "\t\n" or ord(c) >= 32 and c not in "\ufffe\uffff" else "\ufffd" for c in text)
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def write_private(path: Path, data: bytes | str) -> Path:

@@ -1,7 +1,9 @@
 """The typed-up record of one conversation, for the practitioner's accuracy check.
 
 Only that conversation's notes, sections in the structure's order, each key moment with its notes and
-its influences grouped by category, then what went well and suggested changes. Role labels only.
+its influences grouped by category, then what went well and suggested changes. Role labels only. It is
+the practitioner's: their words as they are, the pair's own observations marked as the pair's, and the
+pair's workflow tags ("Follow-up needed") left out unless the pair chooses to include them.
 """
 
 from __future__ import annotations
@@ -16,34 +18,48 @@ from assistant.exports.files import choose_export_path, publish, safe_stem, shor
 from assistant.review import require_intact
 
 RECORD_FORMATS = ("md", "docx")
+# The note kinds ("Follow-up needed", "Query"…) are how the pair organises its work, not what the
+# practitioner said; the two that say whose words a note holds are shown as a mark instead.
+WORKFLOW_GROUP = "kind"
+OBSERVATION_TAG = "observation"
+_WHOSE_WORDS = {"words", OBSERVATION_TAG}
+OBSERVATION_MARK = "Review team's observation:"
 
 
-def _tag_labels(conversation: Conversation, tags: list[str], skip_group: str | None = None) -> str:
-    labels = [
-        conversation.structure.tag_by_id[t].label
-        for t in tags
-        if t in conversation.structure.tag_by_id and conversation.structure.tag_by_id[t].group != skip_group
-        and conversation.structure.group_by_id[conversation.structure.tag_by_id[t].group].analysis_only is False
-    ]
-    return f"[{', '.join(labels)}]" if labels else ""
+def _note_label(conversation: Conversation, tags: list[str], skip_group: str | None, workflow: bool) -> str:
+    """The mark and tag labels before a note: the pair's observations marked as theirs, contributory
+    factors named, workflow tags only when the pair includes them, analysis-only tags never."""
+    structure = conversation.structure
+    labels = []
+    for tag_id in tags:
+        tag = structure.tag_by_id.get(tag_id)
+        if tag is None or tag.group == skip_group or structure.group_by_id[tag.group].analysis_only:
+            continue
+        if tag.group == WORKFLOW_GROUP and (not workflow or tag_id in _WHOSE_WORDS):
+            continue
+        labels.append(tag.label)
+    label = f"[{', '.join(labels)}]" if labels else ""
+    return f"{OBSERVATION_MARK} {label}".strip() if OBSERVATION_TAG in tags else label
 
 
-def build_record(conversation: Conversation) -> Document:
+def build_record(conversation: Conversation, include_workflow_tags: bool = False) -> Document:
     structure = conversation.structure
     row = conversation.row
     case = conversation.case
-    doc = Document()
+    doc = Document(title=f"Record of conversation: {case['reference']} · {row['practitioner_role']}",
+                   reference=case["reference"])
     doc.heading("Record of conversation, for your accuracy check")
     doc.paragraph(
         "These are the review team's typed-up notes of our conversation. Please read them and tell us "
         "anything that is wrong or missing; corrections are made with a note of why. Practitioners are "
-        "named by role and the family by pseudonym.",
+        f"named by role and the family by pseudonym. Notes marked \u201c{OBSERVATION_MARK.rstrip(':')}\u201d are "
+        "what we noticed, not your words; every other note is our record of what you told us.",
         italic=True,
     )
     if row["mode"] == "rehearsal":
         doc.paragraph("REHEARSAL: a training conversation with a fictional practitioner.", italic=True)
-    doc.table(
-        ["", ""],
+    doc.facts(
+        "About this conversation",
         [
             ["Case", f"{case['reference']}: {case['label']}"],
             ["Practitioner", f"{row['practitioner_role']}" + (f", {row['agency']}" if row["agency"] else "")],
@@ -71,10 +87,11 @@ def build_record(conversation: Conversation) -> Document:
                 if grouped:
                     doc.heading(tag.label, 4)
                     for note in grouped:
-                        doc.bullet(note["body"], _tag_labels(conversation, note["tags"], skip_group=group_by))
+                        doc.bullet(note["body"], _note_label(conversation, note["tags"], group_by,
+                                                             include_workflow_tags))
             return
         for note in items:
-            doc.bullet(note["body"], _tag_labels(conversation, note["tags"]))
+            doc.bullet(note["body"], _note_label(conversation, note["tags"], None, include_workflow_tags))
 
     per_episode_done = False
     for section in structure.sections:
@@ -99,19 +116,21 @@ def build_record(conversation: Conversation) -> Document:
     return doc
 
 
-def export_record(conversation: Conversation, fmt: str, out: Path, force: bool = False) -> Path:
+def export_record(conversation: Conversation, fmt: str, out: Path, force: bool = False,
+                  include_workflow_tags: bool = False) -> Path:
     """Write the record as Markdown or Word with its audit event, or nothing at all.
 
-    An existing file is replaced only with `force`; the database never is."""
+    An existing file is replaced only with `force`; the database never is. The pair's workflow tags
+    are in it only with `include_workflow_tags`."""
     if fmt not in RECORD_FORMATS:
         raise StoreError("A conversation's record is exported as md or docx.")
-    document = build_record(conversation)
+    document = build_record(conversation, include_workflow_tags)
     data: bytes | str = to_docx(document) if fmt == "docx" else to_markdown(document)
     store = conversation.store
 
     def record_event() -> None:
-        store.event("export", "conversation", conversation.id, {"format": fmt, "kind": "record"},
-                    conversation.actor)
+        store.event("export", "conversation", conversation.id,
+                    {"format": fmt, "kind": "record", "workflow_tags": include_workflow_tags}, conversation.actor)
 
     return publish(store, [(Path(out), data)], record_event, force)[0]
 

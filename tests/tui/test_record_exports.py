@@ -105,3 +105,34 @@ async def test_the_notes_list_keeps_writing_order_when_the_clock_steps_back(tmp_
         notes = app.screen.query_one("#notes")
         shown = [str(notes.get_option_at_index(i).prompt) for i in range(notes.option_count)]
         assert "Written first." in shown[0] and "Written second." in shown[1]
+
+
+async def test_the_apps_record_is_the_practitioners_words_without_workflow_tags(tmp_path):
+    from docx import Document as WordDocument
+
+    db = tmp_path / "lt.db"
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await start_conversation(pilot)
+        await type_note(pilot, "I went back to the office and phoned the school.", save=False)
+        await pilot.press("f2", "f4")  # their words, and a follow-up for the pair
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await type_note(pilot, "Spoke quickly when the school came up.", save=False)
+        await pilot.press("f3")  # the pair's own observation
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await _to_summary(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        assert not any(m.startswith("Cannot") for m in _messages(app)), _messages(app)
+    markdown = next((tmp_path / "exports").glob("*.md")).read_text(encoding="utf-8")
+    word = WordDocument(str(next((tmp_path / "exports").glob("*.docx"))))
+    lines = [p.text for p in word.paragraphs] + [c.text for t in word.tables for r in t.rows for c in r.cells]
+    for text in (markdown, "\n".join(lines)):
+        assert "I went back to the office and phoned the school." in text
+        assert "Follow-up needed" not in text and "Practitioner's words" not in text
+    assert "- **Review team's observation:** Spoke quickly when the school came up." in markdown
+    assert "Review team's observation: Spoke quickly when the school came up." in lines

@@ -1,5 +1,6 @@
 """The Markdown analysis pack, read back by a CommonMark parser: every practitioner's words stay in
-their own column, and no list swallows the block after it."""
+their own column, every note of every section is under its practitioner, and no list swallows the
+block after it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from markdown_it import MarkdownIt
 from assistant.exports.case import export_case
 
 from tests.unit.test_review_and_exports import lead  # noqa: F401  (the merged two-pair case)
+from tests.unit.test_review_and_exports import every_section  # noqa: F401  (with notes in every section)
+from tests.unit.test_review_and_exports import assert_every_note_under_its_practitioner, live_notes
 
 
 def _tables(markdown: str) -> list[list[list[str]]]:
@@ -70,3 +73,70 @@ def test_a_list_ends_before_the_next_block(lead, cli, tmp_path):  # noqa: F811
         if token.type == "inline" and depth and "No notes." in token.content:
             swallowed.append(token.content)
     assert swallowed == []
+
+
+# ------------------------------------------------------------------ every note, under its practitioner
+
+def _inline_text(token) -> tuple[str, str]:
+    """An inline token's rendered (label, text): bold text is the label; `<br>` and breaks are new lines."""
+    label, text, bold = [], [], False
+    for child in token.children or []:
+        if child.type in ("strong_open", "strong_close"):
+            bold = child.type == "strong_open"
+        elif child.type in ("text", "code_inline"):
+            (label if bold else text).append(child.content)
+        elif child.type in ("softbreak", "hardbreak") or (child.type == "html_inline" and child.content == "<br>"):
+            text.append("\n")
+    return "".join(label).strip(), "".join(text).strip()
+
+
+def markdown_places(markdown: str) -> list[dict]:
+    """Each piece of text in the pack with where a reader finds it: the headings above it and, in a
+    table, its column's header and its row's label."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    headings: dict[int, str] = {}
+    places, level, header, row, column, in_header, in_table = [], 0, [], [], 0, False, False
+    for token in tokens:
+        if token.type in ("table_open", "table_close"):
+            in_table = token.type == "table_open"
+        elif token.type == "heading_open":
+            level = int(token.tag[1])
+        elif token.type == "heading_close":
+            level = 0
+        elif token.type == "thead_open":
+            in_header, header = True, []
+        elif token.type == "thead_close":
+            in_header = False
+        elif token.type == "tr_open":
+            row, column = [], 0
+        elif token.type == "inline":
+            label, text = _inline_text(token)
+            if level:
+                headings[level] = label + text
+                for deeper in [h for h in headings if h > level]:
+                    del headings[deeper]
+            elif in_header:
+                header.append(text)
+            else:
+                places.append({"headings": dict(headings), "label": label, "text": text,
+                               "column": header[column] if in_table and column < len(header) else "",
+                               "row": row[0] if in_table and row else ""})
+                if in_table:
+                    row.append(text)
+                    column += 1
+    return places
+
+
+def test_every_note_of_every_section_reaches_the_markdown_pack_under_its_practitioner(  # noqa: F811
+        every_section, cli, structure, tmp_path):  # noqa: F811
+    db = every_section["tmp"] / "lead.db"
+    out = tmp_path / "pack.md"
+    result = cli("export", "--case", "CSPR-2026-04", "--format", "md", "--out", str(out), db=db)
+    assert result.returncode == 0, result.stderr
+    places = markdown_places(out.read_text(encoding="utf-8"))
+    notes = live_notes(db)
+    assert {n["section_id"] for n in notes} >= {"introduction", "overview", "mindset", "influences", "went_well",
+                                                 "queries", "suggested_changes", "closing"}
+    assert_every_note_under_its_practitioner(places, notes, structure)
+    went_well = [p for p in places if p["headings"].get(2) == "What went well"]
+    assert {p["headings"][3].split(" (")[0] for p in went_well} == {"Probation Officer", "Social Worker 1"}

@@ -17,6 +17,7 @@ import pytest
 from docx import Document as WordDocument
 
 from assistant.cases import get_case
+from assistant.conversation import Conversation
 from assistant.exports.case import export_case, neutralise_cell
 from assistant.merge import merge_source
 from assistant.review import (ReviewError, add_comment, add_finding, case_moments, coverage_matrix,
@@ -52,6 +53,58 @@ def lead(tmp_path, structure):
                 case_episode_ids=[episode], note_ids=[note["id"]])
     yield {"store": store, "case": case, "episode": episode, "a": a, "b": b, "tmp": tmp_path}
     store.close()
+
+
+# Notes whose words do not name their practitioner, so only the pack's layout can say whose they are.
+EXTRA_NOTES = {
+    "a": [("introduction", "Nervous at first that this would be about blame.", ["words"]),
+          ("suggested_changes", "Always phone after sending a form.", ["words"]),
+          ("closing", "Corrected the order of two visits.", ["observation"])],
+    "b": [("suggested_changes", "A shared contact list for each safeguarding lead.", ["words"]),
+          ("queries", "Had not been told of two missed appointments.", ["words"]),
+          ("went_well", "The health visitor's joint visit worked well.", ["words"])],
+}
+
+
+@pytest.fixture
+def every_section(lead, structure):
+    """The merged two-pair case with notes in every kind of section, one moment left unlinked."""
+    for pair, notes in EXTRA_NOTES.items():
+        conversation = Conversation(lead["store"], structure, lead[pair]["conversation_id"])
+        for section_id, body, tags in notes:
+            conversation.notes.add(body, tags, section_id=section_id)
+    lead["store"].close()
+    yield lead
+    lead["store"] = open_store(lead["tmp"] / "lead.db")
+
+
+def live_notes(db: Path) -> list[dict]:
+    """Every note the pack must hold, with its practitioner's role, straight from the database."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    rows = conn.execute(
+        """SELECT n.body, n.section_id, v.practitioner_role FROM notes n JOIN conversations v
+           ON v.id = n.conversation_id WHERE v.mode = 'live' AND n.deleted_at IS NULL""").fetchall()
+    conn.close()
+    return [dict(r) for r in rows]
+
+
+def assert_every_note_under_its_practitioner(places: list[dict], notes: list[dict], structure) -> None:
+    """Each note is in the pack under its practitioner (a heading or its table column) and its section
+    (a heading, its row's label or its own label), and never under anyone who did not say it."""
+    sayers: dict[str, set[str]] = {}
+    for note in notes:
+        sayers.setdefault(note["body"].strip(), set()).add(note["practitioner_role"])
+    for note in notes:
+        title = structure.section_by_id[note["section_id"]].title
+        found = [p for p in places if any(line.strip() == note["body"].strip() for line in p["text"].split("\n"))]
+        assert found, f"{note['body']!r} ({title}) is not in the pack"
+        owners = [p["column"] or p["headings"].get(4) or p["headings"].get(3, "") for p in found]
+        for owner, place in zip(owners, found):
+            assert any(owner.startswith(role + " (") for role in sayers[note["body"].strip()]), (note, place)
+        assert any(owner.startswith(note["practitioner_role"] + " (")
+                   and title in {place["row"], place["label"].rstrip(":"), *place["headings"].values()}
+                   for owner, place in zip(owners, found)), (note, found)
 
 
 def test_coverage_matrix(lead, structure):
@@ -219,3 +272,211 @@ def test_export_command_line(cli, lead):
     wrong = cli("export", "--conversation", conversation, "--format", "qdpx", "--out", str(lead["tmp"] / "r.q"), db=db)
     assert wrong.returncode == 1 and "md or docx" in wrong.stderr
     lead["store"] = open_store(db)
+
+
+# ------------------------------------------------------------------ every note, comments, properties (issue 13)
+
+
+def docx_places(path: Path) -> list[dict]:
+    """Each piece of text in a Word file with where a reader finds it: the headings above it and, in a
+    table, its column's header and its row's label (the same shape as the Markdown reading)."""
+    from docx.table import Table
+
+    word = WordDocument(str(path))
+    headings: dict[int, str] = {}
+    places = []
+    for block in word.iter_inner_content():
+        if isinstance(block, Table):
+            rows = [[cell.text for cell in row.cells] for row in block.rows]
+            header = rows[0]
+            for row in rows[1:]:
+                for column, text in enumerate(row):
+                    places.append({"headings": dict(headings), "label": "", "text": text,
+                                   "column": header[column], "row": row[0]})
+            continue
+        style = block.style.name if block.style is not None else ""
+        if style.startswith("Heading "):
+            level = int(style.split()[1])
+            headings[level] = block.text
+            for deeper in [h for h in headings if h > level]:
+                del headings[deeper]
+            continue
+        label = "".join(r.text for r in block.runs if r.bold).strip()
+        text = "".join(r.text for r in block.runs if not r.bold).strip()
+        places.append({"headings": dict(headings), "label": label, "text": text, "column": "", "row": ""})
+    return places
+
+
+def test_every_note_of_every_section_reaches_the_word_pack_under_its_practitioner(every_section, cli, structure):
+    db = every_section["tmp"] / "lead.db"
+    out = every_section["tmp"] / "pack.docx"
+    result = cli("export", "--case", "CSPR-2026-04", "--format", "docx", "--out", str(out), db=db)
+    assert result.returncode == 0, result.stderr
+    places = docx_places(out)
+    assert_every_note_under_its_practitioner(places, live_notes(db), structure)
+    suggested = [p for p in places if p["headings"].get(2) == "Suggested changes"]
+    assert {p["headings"][3].split(" (")[0] for p in suggested} == {"Probation Officer", "Social Worker 1"}
+
+
+def test_the_word_files_say_who_made_them_and_for_which_case(lead, cli):
+    from datetime import datetime, timedelta, timezone
+
+    lead["store"].close()
+    db = lead["tmp"] / "lead.db"
+    pack, record = lead["tmp"] / "pack.docx", lead["tmp"] / "record.docx"
+    assert cli("export", "--case", "CSPR-2026-04", "--format", "docx", "--out", str(pack), db=db).returncode == 0
+    assert cli("export", "--conversation", lead["a"]["conversation_id"], "--format", "docx", "--out", str(record),
+               db=db).returncode == 0
+    for path, title in ((pack, "Analysis pack"), (record, "Record of conversation")):
+        properties = WordDocument(str(path)).core_properties
+        assert properties.author == "learning-together" and properties.last_modified_by == "learning-together"
+        assert properties.title.startswith(title) and "CSPR-2026-04" in properties.title
+        assert "CSPR-2026-04" in properties.subject and "CSPR-2026-04" in properties.keywords
+        made = properties.created.replace(tzinfo=properties.created.tzinfo or timezone.utc)
+        assert abs(datetime.now(timezone.utc) - made) < timedelta(minutes=5)
+        assert "python-docx" not in f"{properties.author} {properties.comments} {properties.last_modified_by}"
+    lead["store"] = open_store(db)
+
+
+def test_csv_gives_prompt_text_and_tag_labels_beside_their_ids(lead, cli, structure):
+    lead["store"].close()
+    out = lead["tmp"] / "notes.csv"
+    result = cli("export", "--case", "CSPR-2026-04", "--format", "csv", "--out", str(out), db=lead["tmp"] / "lead.db")
+    assert result.returncode == 0, result.stderr
+    reader = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))
+    columns = reader.fieldnames
+    assert columns.index("prompt_text") == columns.index("prompt") + 1
+    assert columns.index("tag_labels") == columns.index("tags") + 1
+    rows = list(reader)
+    prompts = {p.id: p.text for s in structure.sections for p in s.prompts}
+    for row in rows:
+        assert row["prompt_text"] == prompts[row["prompt"]]
+        assert row["tag_labels"].split(";") == [structure.tag_by_id[t].label for t in row["tags"].split(";")]
+    interagency = next(r for r in rows if "factor_interagency" in r["tags"])
+    assert "Inter-agency working" in interagency["tag_labels"].split(";")
+    assert interagency["prompt_text"].startswith("What do you think shaped")
+    lead["store"] = open_store(lead["tmp"] / "lead.db")
+
+
+@pytest.fixture
+def commented(lead):
+    """Two review comments on a note of each practitioner (one resolved) and one on a conversation."""
+    store = lead["store"]
+    notes = {r["practitioner_role"]: r["id"] for r in search_notes(store, lead["case"]["id"], section="went_well")}
+    open_one = add_comment(store, "note", notes["Probation Officer"], "Is the weekly call still running?")
+    done = add_comment(store, "note", notes["Social Worker 1"], "Checked with school: yes, weekly.")
+    resolve_comment(store, done)
+    add_comment(store, "conversation", lead["b"]["conversation_id"], "Ask for the referral date.")
+    store.close()
+    yield {**lead, "notes": notes, "open": open_one, "resolved": done}
+    lead["store"] = open_store(lead["tmp"] / "lead.db")
+
+
+def test_review_comments_are_in_the_json_export(commented, cli):
+    out = commented["tmp"] / "case.json"
+    result = cli("export", "--case", "CSPR-2026-04", "--format", "json", "--out", str(out),
+                 db=commented["tmp"] / "lead.db")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    by_role = {c["practitioner_role"]: c for c in data["conversations"]}
+    notes = {n["id"]: n for c in data["conversations"] for n in c["notes"]}
+    on_a = notes[commented["notes"]["Probation Officer"]]["comments"]
+    assert [(c["body"], c["resolved"]) for c in on_a] == [("Is the weekly call still running?", False)]
+    on_b = notes[commented["notes"]["Social Worker 1"]]["comments"]
+    assert [(c["body"], c["resolved"]) for c in on_b] == [("Checked with school: yes, weekly.", True)]
+    assert [c["body"] for c in by_role["Social Worker 1"]["comments"]] == ["Ask for the referral date."]
+    assert by_role["Probation Officer"]["comments"] == []
+    assert sum(len(n["comments"]) for n in notes.values()) == 2
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_review_comments_are_in_the_packs_under_their_practitioner(commented, cli, fmt):
+    from tests.unit.test_markdown_pack import markdown_places
+
+    out = commented["tmp"] / f"pack.{fmt}"
+    result = cli("export", "--case", "CSPR-2026-04", "--format", fmt, "--out", str(out),
+                 db=commented["tmp"] / "lead.db")
+    assert result.returncode == 0, result.stderr
+    places = markdown_places(out.read_text(encoding="utf-8")) if fmt == "md" else docx_places(out)
+    comments = [p for p in places if p["headings"].get(2) == "Review comments"]
+    by_text = {p["text"].split(" (on ")[0]: p for p in comments}
+    assert set(by_text) == {"Is the weekly call still running?", "Checked with school: yes, weekly.",
+                            "Ask for the referral date."}
+    open_one = by_text["Is the weekly call still running?"]
+    assert open_one["headings"][3].startswith("Probation Officer (") and open_one["label"] == "Open:"
+    assert "What went well" in open_one["text"] and "=SUM(A1:A9)" in open_one["text"]
+    resolved = by_text["Checked with school: yes, weekly."]
+    assert resolved["headings"][3].startswith("Social Worker 1 (") and resolved["label"] == "Resolved:"
+    on_conversation = by_text["Ask for the referral date."]
+    assert on_conversation["headings"][3].startswith("Social Worker 1 (")
+    assert "the conversation" in on_conversation["text"]
+
+
+# ------------------------------------------------------------------ the typed-up record is the practitioner's
+
+
+@pytest.fixture
+def observed(lead, structure):
+    """The Probation Officer's conversation with one observation of the pair's beside their words."""
+    conversation = Conversation(lead["store"], structure, lead["a"]["conversation_id"])
+    conversation.notes.add("Paused for a long time before talking about the fax.", ["observation"],
+                           section_id="overview")
+    lead["store"].close()
+    yield lead
+    lead["store"] = open_store(lead["tmp"] / "lead.db")
+
+
+def _record(observed, cli, fmt: str, *flags: str) -> Path:
+    out = observed["tmp"] / f"record-{len(flags)}.{fmt}"
+    result = cli("export", "--conversation", observed["a"]["conversation_id"], "--format", fmt, "--out", str(out),
+                 *flags, db=observed["tmp"] / "lead.db")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_the_record_shows_their_words_and_marks_the_pairs_observations(observed, cli, fmt):
+    from tests.unit.test_markdown_pack import markdown_places
+
+    out = _record(observed, cli, fmt)
+    places = markdown_places(out.read_text(encoding="utf-8")) if fmt == "md" else docx_places(out)
+    account = [p for p in places if p["headings"].get(2) == "Their own account"]
+    by_text = {p["text"]: p["label"] for p in account}
+    assert by_text == {"Probation Officer: my own account of the family.": "",
+                       "Paused for a long time before talking about the fax.": "Review team's observation:"}
+    intro = " ".join(p["text"] for p in places if not p["headings"].get(2))
+    assert "Review team's observation" in intro  # the practitioner is told what the mark means
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_the_record_leaves_out_workflow_tags_unless_the_pair_includes_them(observed, cli, structure, fmt):
+    from tests.unit.test_markdown_pack import markdown_places
+
+    def read(path: Path) -> list[dict]:
+        return markdown_places(path.read_text(encoding="utf-8")) if fmt == "md" else docx_places(path)
+
+    workflow = {t.label for t in structure.tags_in_group("kind")} - {"Interviewer observation"}
+    plain = read(_record(observed, cli, fmt))
+    shown = " ".join(f"{p['label']} {p['text']}" for p in plain)
+    assert not [label for label in workflow if label in shown]
+    assert "did not know the other agency's role." in shown  # the note stays; only the tag is left out
+    included = read(_record(observed, cli, fmt, "--include-workflow-tags"))
+    labelled = {p["text"]: p["label"] for p in included}
+    follow_up = "Probation Officer at 'Sending the fax': did not know the other agency's role."
+    assert "Follow-up needed" in labelled[follow_up]
+
+
+def test_the_word_records_details_table_has_no_empty_row(observed, cli):
+    word = WordDocument(str(_record(observed, cli, "docx")))
+    details = word.tables[0]
+    assert [row.cells[0].text for row in details.rows][:2] == ["Case", "Practitioner"]
+    assert all(cell.text.strip() for row in details.rows for cell in row.cells)
+
+
+def test_workflow_tags_are_for_a_record_only(lead, cli):
+    lead["store"].close()
+    result = cli("export", "--case", "CSPR-2026-04", "--format", "md", "--out", str(lead["tmp"] / "x.md"),
+                 "--include-workflow-tags", db=lead["tmp"] / "lead.db")
+    assert result.returncode == 1 and "record" in result.stderr and "Traceback" not in result.stderr
+    assert not (lead["tmp"] / "x.md").exists()
+    lead["store"] = open_store(lead["tmp"] / "lead.db")
