@@ -82,7 +82,18 @@ class ReviewScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.refresh_all()
+        self.opened = False
+        self.query_one(CoveragePane).reload()
+
+    @on(CoveragePane.Loaded)
+    def _coverage_drawn(self) -> None:
+        # The other panes read their data once coverage is drawn, so their workers do not compete with
+        # the first paint; each is ready before its tab is first shown.
+        if not self.opened:
+            self.opened = True
+            for pane in self.query(ReviewPane):
+                if not isinstance(pane, CoveragePane):
+                    pane.reload()
 
     def refresh_all(self) -> None:
         """Read every pane's data again (each in its own worker); built panes redraw when it arrives."""
