@@ -255,7 +255,9 @@ def search_notes(store: Store, case_id: str, *, text: str = "", tag: str | None 
     if text.strip():
         words = [w for w in clean_input(text).text.replace('"', " ").split() if w]
         query = " ".join(f'"{w}"*' for w in words)
-        where.append("n.rowid IN (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?)")
+        # The unary plus keeps SQLite walking the case's own notes and testing each against the matches;
+        # left to itself it seeks every match in every conversation, which grows with the whole store.
+        where.append("+n.rowid IN (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?)")
         params.append(query)
     if tag:
         where.append("EXISTS (SELECT 1 FROM note_tags t WHERE t.note_id = n.id AND t.tag_id = ?)")

@@ -1,7 +1,9 @@
 """Scale: a 200,000-note store (demo: 100 cases × 10 conversations × 200 notes). Opening one case's
 review (all its queries), a tag filter, a full-text search and the coverage matrix; then the review
 screen opened through Pilot with the longest event-loop stall measured, and the TUI's peak memory.
-Budgets: 150, 30, 30, 50 ms; stall 50 ms; memory 150 MB."""
+Budgets: 150, 30, 10, 50 ms; stall 16 ms (one frame); memory 150 MB. For comparison the same stall is
+printed for a case of 20 notes: what is left there is the screen's own first layout and paint, which
+no amount of data moves."""
 
 from __future__ import annotations
 
@@ -61,12 +63,19 @@ asyncio.run(main())
 """
 
 
-def build(db: Path) -> float:
+def build(db: Path, cases: int = 100, notes: int = 200) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "assistant", "--db", str(db), "demo", "--cases", "100",
-                    "--conversations", "10", "--notes", "200", "--seed", "1"], check=True, cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "assistant", "--db", str(db), "demo", "--cases", str(cases),
+                    "--conversations", "10", "--notes", str(notes), "--seed", "1"], check=True, cwd=ROOT,
                    capture_output=True)
     return time.perf_counter() - start
+
+
+def review_screen(db: Path, case_id: str) -> dict[str, float]:
+    """Open the review screen on one case through Pilot: the longest stall and the peak memory."""
+    result = subprocess.run([sys.executable, "-c", PILOT, str(db), case_id], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main() -> bool:
@@ -90,14 +99,19 @@ def main() -> bool:
     ok = report("open one case's review (every query)", median_ms(timed(open_review)), 150)
     ok &= report("tag filter (one tag, one case)",
                  median_ms(timed(lambda: search_notes(store, case_id, tag="factor_conditions"))), 30)
-    ok &= report("full-text search (one case)", median_ms(timed(lambda: search_notes(store, case_id, text="admin"))), 30)
+    ok &= report("full-text search (one case)", median_ms(timed(lambda: search_notes(store, case_id, text="admin"))), 10)
     ok &= report("coverage matrix (10 conversations)",
                  median_ms(timed(lambda: coverage_matrix(store, structure, case_id))), 50)
     store.close()
-    result = subprocess.run([sys.executable, "-c", PILOT, str(db), case_id], capture_output=True, text=True,
-                            cwd=ROOT, check=True)
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    ok &= report("review screen through Pilot: longest event-loop stall", figures["stall_ms"], 50)
+    figures = review_screen(db, case_id)
+    ok &= report("review screen through Pilot: longest event-loop stall", figures["stall_ms"], 16)
+    small = db.with_name("small.db")
+    build(small, cases=1, notes=2)
+    small_store = open_store(small)
+    small_case = find_case(small_store, "DEMO-1-001")["id"]
+    small_store.close()
+    floor = review_screen(small, small_case)["stall_ms"]
+    print(f"     for comparison, the same stall on a case of 20 notes: {floor:.2f} ms")
     ok &= report("TUI peak memory on the 200,000-note store", figures["peak_mb"], 150, "MB")
     return ok
 

@@ -1,0 +1,91 @@
+"""The Coverage tab: sections and prompts down, conversations across, the state and note count in each
+cell; Enter on a cell reads its notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from assistant.review import CoverageMatrix, coverage_matrix, search_notes
+from assistant.tui.guard import guarded
+from assistant.tui.safe import safe
+from assistant.tui.screens.dialogs import Choice
+from assistant.tui.screens.review.panes import ReviewPane, in_slices, note_label, role
+
+STATE_MARKS = {"covered": "✓", "skipped": "–", "declined": "✗", "come back later": "↻", "not reached": "○"}
+
+
+@dataclass
+class CoverageData:
+    """The matrix, with every header and cell already written, so the screen only adds them."""
+
+    matrix: CoverageMatrix
+    columns: list[tuple[Text, str]]
+    rows: list[tuple[str, list[Text]]]
+
+
+class CoveragePane(ReviewPane):
+    """Coverage across the case's conversations; the one pane built when the workspace opens."""
+
+    class Loaded(Message):
+        def __init__(self, data: CoverageData) -> None:
+            super().__init__()
+            self.data = data
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("✓ covered · – skipped · ✗ declined · ↻ come back later · ○ not reached. "
+                          "Enter on a cell reads its notes."), classes="hint")
+        yield DataTable(id="coverage-table", cursor_type="cell", zebra_stripes=True)
+
+    def fetch(self) -> Message:
+        matrix = coverage_matrix(self.app.store, self.app.structure, self.case_id)
+        columns = [(safe(c["practitioner_role"], single_line=True), c["id"]) for c in matrix.conversations]
+        rows = []
+        for index, row in enumerate(matrix.rows):
+            cells = [Text(f"{STATE_MARKS[row['cells'][c['id']]['state']]} {row['cells'][c['id']]['notes'] or ''}")
+                     for c in matrix.conversations]
+            rows.append((str(index), [Text(f"{row['section'].title[:22]} · {row['prompt'].text[:34]}"), *cells]))
+        return self.Loaded(CoverageData(matrix, columns, rows))
+
+    async def on_coverage_pane_loaded(self, message: Loaded) -> None:
+        await self.take(message.data)
+
+    async def draw(self) -> None:
+        table = self.query_one("#coverage-table", DataTable)
+        table.clear(columns=True)
+        table.add_column("Section · prompt", key="prompt")
+        for label, key in self.loaded.columns:
+            table.add_column(label, key=key)
+        await in_slices(self.loaded.rows, lambda row: table.add_row(*row[1], key=row[0]))
+
+    @property
+    def matrix(self) -> CoverageMatrix | None:
+        return self.loaded.matrix if self.loaded else None
+
+    @guarded
+    def open_cell(self) -> None:
+        table = self.query_one("#coverage-table", DataTable)
+        row_index, column_index = table.cursor_coordinate
+        matrix = self.matrix
+        if column_index == 0 or matrix is None or not matrix.conversations:
+            return
+        row = matrix.rows[row_index]
+        conversation = matrix.conversations[column_index - 1]
+        notes = [n for n in search_notes(self.app.store, self.case_id, section=row["section"].id,
+                                         conversation=conversation["id"]) if n["prompt_id"] == row["prompt"].id]
+        self.show_notes(f"{role(conversation)} · {row['prompt'].text}", notes)
+
+    def show_notes(self, title: str, notes: list[dict[str, Any]]) -> None:
+        options = [(note_label(self.app.structure, n), n["id"]) for n in notes] or [(Text("No notes."), None)]
+        self.app.push_screen(Choice(title, options, "Esc to close"))
+
+    @on(DataTable.CellSelected, "#coverage-table")
+    @guarded
+    def _cell_selected(self) -> None:
+        self.open_cell()

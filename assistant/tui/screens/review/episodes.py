@@ -1,0 +1,167 @@
+"""The Episodes tab: every key moment from the case's conversations, ticked and linked into case-level
+key practice episodes, with the case chronology beside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from rich.text import Text
+from textual import on
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Label, OptionList
+from textual.widgets.option_list import Option
+
+from assistant.cases import chronology
+from assistant.review import case_episodes, case_moments, create_case_episode, link_moment, set_episode_typology
+from assistant.store import StoreError
+from assistant.tui.guard import guarded, shielded
+from assistant.tui.safe import safe
+from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
+from assistant.tui.screens.review.accounts import EpisodeScreen
+from assistant.tui.screens.review.panes import ReviewPane, in_slices
+from assistant.tui.widgets.checklist import CheckList
+
+
+@dataclass
+class EpisodesData:
+    episodes: list[dict[str, Any]]
+    moments: list[dict[str, Any]]
+    chronology: list[dict[str, Any]]
+
+
+class EpisodesPane(ReviewPane):
+    """Key moments on the left, case episodes and the chronology on the right."""
+
+    class Loaded(Message):
+        def __init__(self, data: EpisodesData) -> None:
+            super().__init__()
+            self.data = data
+
+    def parts(self) -> Iterable[Widget]:
+        yield Horizontal(
+            Vertical(Label("Key moments · Space ticks · E links as one episode · L to an existing one"),
+                     CheckList(id="moments"), classes="review-column"),
+            Vertical(Label("Case episodes · Enter: accounts side by side · T: patterns"),
+                     OptionList(id="case-episodes"), Label("Chronology"),
+                     DataTable(id="review-chronology", cursor_type="row"), classes="review-column"))
+
+    def fetch(self) -> Message:
+        store = self.app.store
+        return self.Loaded(EpisodesData(case_episodes(store, self.case_id), case_moments(store, self.case_id),
+                                        chronology(store, self.case_id)))
+
+    async def on_episodes_pane_loaded(self, message: Loaded) -> None:
+        await self.take(message.data)
+
+    @property
+    def episodes(self) -> list[dict[str, Any]]:
+        return self.loaded.episodes if self.loaded else []
+
+    async def draw(self) -> None:
+        self._draw_moments()
+        self._draw_episodes()
+        table = self.query_one("#review-chronology", DataTable)
+        table.clear(columns=True)
+        table.add_columns("Date", "Agency", "Summary")
+        await in_slices(self.loaded.chronology, lambda entry: table.add_row(
+            safe(entry["date"]), safe(entry["agency"]), safe(entry["summary"], single_line=True)))
+
+    def _draw_moments(self) -> None:
+        titles = {e["id"]: e["title"] for e in self.episodes}
+        checklist = self.query_one("#moments", CheckList)
+        checklist.ticked.clear()
+        items = []
+        for moment in self.loaded.moments:
+            label = safe(f"{moment['practitioner_role']}: ", "bold", single_line=True)
+            label.append(safe(moment["title"], single_line=True))
+            if moment["approximate_time"]:
+                label.append(safe(f" ({moment['approximate_time']})", "dim", single_line=True))
+            if moment["case_episode_id"]:
+                label.append(safe(f"  → {titles.get(moment['case_episode_id'], '')}", "italic", single_line=True))
+            items.append((label, moment["id"]))
+        checklist.set_items(items or [(Text("No key moments in this case's conversations yet."), None)])
+
+    def _draw_episodes(self) -> None:
+        options = self.query_one("#case-episodes", OptionList)
+        options.clear_options()
+        for episode in self.episodes:
+            patterns = ", ".join(self.app.structure.tag_by_id[t].label for t in episode["typology"])
+            label = safe(episode["title"], "bold", single_line=True)
+            label.append(f"  {episode['moments']} account(s)")
+            if patterns:
+                label.append(f"\n  {patterns}", style="dim")
+            options.add_option(Option(label, id=episode["id"]))
+        if not self.episodes:
+            options.add_option(Option(Text("None yet: tick moments that are the same episode and press E."),
+                                      id="none", disabled=True))
+        else:
+            options.highlighted = 0
+
+    # ---------------------------------------------------------------- linking moments into episodes
+    def ticked_moments(self) -> list[str]:
+        found = self.query("#moments")
+        return [m for m in found.first(CheckList).ticked if m] if found else []
+
+    def selected_episode(self) -> str | None:
+        if not self.query("#case-episodes"):
+            return None
+        options = self.query_one("#case-episodes", OptionList)
+        if options.highlighted is None:
+            return None
+        option = options.get_option_at_index(options.highlighted)
+        return None if option.id == "none" else option.id
+
+    def new_episode(self) -> None:
+        ticked = self.ticked_moments()
+        if not ticked:
+            self.app.say("Tick the key moments that are the same episode (Space), then press E.")
+            return
+
+        def created(values: dict[str, str] | None) -> None:
+            if values:
+                try:
+                    create_case_episode(self.app.store, self.case_id, values["title"], ticked)
+                except StoreError as error:
+                    self.app.say(str(error), error=True)
+                self.screen.refresh_all()
+
+        self.app.push_screen(TextPrompt("A case-level key practice episode", [("title", "Title", "")],
+                                        confirm="Link moments"), shielded(self.app, created))
+
+    def link(self) -> None:
+        ticked = self.ticked_moments()
+        if not ticked or not self.episodes:
+            self.app.say("Tick moments, then L links them to an existing episode.")
+            return
+
+        def chosen(episode_id: str | None) -> None:
+            if episode_id:
+                for moment in ticked:
+                    link_moment(self.app.store, episode_id, moment)
+                self.screen.refresh_all()
+
+        self.app.push_screen(Choice("Link to which episode?",
+                                    [(safe(e["title"], single_line=True), e["id"]) for e in self.episodes]), chosen)
+
+    def typology(self) -> None:
+        episode_id = self.selected_episode()
+        if not episode_id:
+            return
+        current = next(e["typology"] for e in self.episodes if e["id"] == episode_id)
+
+        def chosen(tags: list[str] | None) -> None:
+            if tags is not None:
+                set_episode_typology(self.app.store, self.app.structure, episode_id, tags)
+                self.screen.refresh_all()
+
+        self.app.push_screen(TagPicker(self.app.structure, current, "Underlying patterns for this episode",
+                                       only_group="typology"), shielded(self.app, chosen))
+
+    @on(OptionList.OptionSelected, "#case-episodes")
+    @guarded
+    def _episode_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id and event.option.id != "none":
+            self.app.push_screen(EpisodeScreen(event.option.id))

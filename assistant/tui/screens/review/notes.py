@@ -1,0 +1,125 @@
+"""The Notes tab: every note of the case, filtered by tag, section, conversation and author, and searched
+by words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from rich.text import Text
+from textual import on, work
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import OptionList, Select, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from assistant.review import live_conversations, search_notes
+from assistant.store import StoreError
+from assistant.tui.guard import guarded
+from assistant.tui.safe import safe
+from assistant.tui.screens.review.panes import ReviewPane, in_slices, note_label, role
+from assistant.tui.widgets.safe_inputs import SafeInput
+
+SHOWN = 300
+
+
+@dataclass
+class NotesData:
+    """What the filters offer."""
+
+    conversations: list[dict[str, Any]]
+
+
+@dataclass
+class FoundNotes:
+    """One search's results, each already written as its list entry."""
+
+    labels: list[tuple[Text, str]]
+
+
+class NotesPane(ReviewPane):
+    """Filters across the top, the matching notes below."""
+
+    class Loaded(Message):
+        def __init__(self, data: NotesData) -> None:
+            super().__init__()
+            self.data = data
+
+    class Found(Message):
+        def __init__(self, data: FoundNotes) -> None:
+            super().__init__()
+            self.data = data
+
+    def parts(self) -> Iterable[Widget]:
+        return [Horizontal(
+            SafeInput(placeholder="Search words", id="note-search"),
+            Select([], prompt="Any tag", id="filter-tag"),
+            Select([], prompt="Any section", id="filter-section"),
+            Select([], prompt="Any conversation", id="filter-conversation"),
+            Select([("lead", "lead"), ("second", "second")], prompt="Any author", id="filter-author"),
+            id="note-filters"), Static(id="note-count"), OptionList(id="note-results")]
+
+    def fetch(self) -> Message:
+        return self.Loaded(NotesData(live_conversations(self.app.store, self.case_id)))
+
+    async def on_notes_pane_loaded(self, message: Loaded) -> None:
+        await self.take(message.data)
+
+    async def draw(self) -> None:
+        structure = self.app.structure
+        self.query_one("#filter-tag", Select).set_options(
+            [(f"{structure.group_by_id[t.group].label}: {t.label}", t.id) for t in structure.codebook.tags])
+        self.query_one("#filter-section", Select).set_options([(s.title, s.id) for s in structure.sections])
+        self.query_one("#filter-conversation", Select).set_options(
+            [(safe(role(c), single_line=True), c["id"]) for c in self.loaded.conversations])
+        self.run_search()
+
+    @on(SafeInput.Changed, "#note-search")
+    @on(Select.Changed)
+    @guarded(what="the search")
+    def _filters_changed(self) -> None:
+        self.run_search()
+
+    def _filter_value(self, widget_id: str) -> str | None:
+        value = self.query_one(f"#{widget_id}", Select).value
+        return None if value is Select.NULL else str(value)
+
+    def run_search(self) -> None:
+        if not self.built or not self.query("#filter-author"):
+            return
+        self._search(self.query_one("#note-search", SafeInput).value, self._filter_value("filter-tag"),
+                     self._filter_value("filter-section"), self._filter_value("filter-conversation"),
+                     self._filter_value("filter-author"))
+
+    @work(thread=True, exclusive=True, group="search")
+    @guarded(what="the search")
+    def _search(self, text: str, tag: str | None, section: str | None, conversation: str | None,
+                author: str | None) -> None:
+        """Runs off the UI thread so typing in the search box never stalls."""
+        try:
+            results = search_notes(self.app.store, self.case_id, text=text, tag=tag, section=section,
+                                   conversation=conversation, author=author, limit=SHOWN)
+        except StoreError as error:
+            self.app.call_from_thread(self.app.say, str(error), error=True)
+            return
+        labels = [(note_label(self.app.structure, note), note["id"]) for note in results]
+        if not get_current_worker().is_cancelled:  # a newer search has been started: its results win
+            self.post_message(self.Found(FoundNotes(labels)))
+
+    async def on_notes_pane_found(self, message: Found) -> None:
+        options = self.query_one("#note-results", OptionList)
+        options.clear_options()
+        labels = message.data.labels
+        await in_slices(labels, lambda entry: options.add_option(Option(entry[0], id=entry[1])))
+        more = f" (showing the first {SHOWN})" if len(labels) == SHOWN else ""
+        self.query_one("#note-count", Static).update(Text(f"{len(labels)} note(s){more}. C comments on a note."))
+
+    def highlighted_note(self) -> str | None:
+        if not self.query("#note-results"):
+            return None
+        options = self.query_one("#note-results", OptionList)
+        if options.highlighted is None:
+            return None
+        return options.get_option_at_index(options.highlighted).id

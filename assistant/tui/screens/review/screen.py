@@ -1,0 +1,218 @@
+"""The lead reviewer's workspace for one case: coverage, episodes side by side, influences, notes,
+findings, conversations (review state and comments) and the chronology. Rehearsals never appear.
+
+The screen holds the tabs and the keys; each tab is a pane of its own (one module each) that reads its
+data in a thread worker and draws itself from the typed message that worker posts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent
+
+from assistant.cases import list_cases
+from assistant.exports.case import CASE_FORMATS
+from assistant.review import add_comment, add_finding, case_episodes
+from assistant.store import StoreError
+from assistant.tui.guard import guarded, shielded
+from assistant.tui.keys import shown_in_help
+from assistant.tui.safe import safe
+from assistant.tui.screens.dialogs import Choice, TextPrompt
+from assistant.tui.screens.review.conversations import ConversationsPane
+from assistant.tui.screens.review.coverage import CoveragePane
+from assistant.tui.screens.review.episodes import EpisodesPane
+from assistant.tui.screens.review.finding_form import FindingScreen
+from assistant.tui.screens.review.findings import FindingsPane
+from assistant.tui.screens.review.influences import InfluencesPane
+from assistant.tui.screens.review.notes import NotesPane
+from assistant.tui.screens.review.panes import ReviewPane
+from assistant.workflows import export_case_to
+
+EXPORT_LABELS = ("Analysis pack (Markdown)", "Analysis pack (Word)", "Notes as CSV (with the codebook)",
+                 "The whole case as JSON", "REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder")
+
+
+class ReviewPicker(Choice):
+    """Choose the case to review."""
+
+    def __init__(self, cases: list[dict[str, Any]]) -> None:
+        options = [(safe(f"{c['reference']} · {c['label']} · {c['conversations']} conversation(s)",
+                         single_line=True), c["id"]) for c in cases]
+        super().__init__("Review which case?", options, "Enter to open · Esc to cancel")
+
+
+@shown_in_help("Review workspace", 9)
+class ReviewScreen(Screen):
+    """Everything the pairs captured for one case, prompt by prompt and episode by episode."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Home", id="review.home"),
+        Binding("x", "export", "Export", id="review.export"),
+        Binding("e", "new_episode", "Link as episode", id="review.new_episode"),
+        Binding("l", "link", "Link to episode", show=False, id="review.link"),
+        Binding("enter", "open", "Open", show=False, id="review.open"),
+        Binding("f", "new_finding", "New finding", id="review.new_finding"),
+        Binding("c", "comment", "Comment", id="review.comment"),
+        Binding("s", "review_state", "Review state", show=False, id="review.state"),
+        Binding("t", "typology", "Patterns", show=False, id="review.typology"),
+    ]
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+
+    def compose(self) -> ComposeResult:
+        self.case = self.app.store.one("SELECT * FROM cases WHERE id = ?", (self.case_id,))
+        yield Header()
+        yield Static(safe(f"Review · {self.case['reference']} · {self.case['label']}", "bold"), id="review-title")
+        # Only the coverage pane is built when the workspace opens; each other pane builds its widgets the
+        # first time it is shown, so opening a large case never holds the screen still.
+        with TabbedContent(id="review-tabs"):
+            yield CoveragePane("Coverage", self.case_id, id="tab-coverage", built=True)
+            yield EpisodesPane("Episodes", self.case_id, id="tab-episodes")
+            yield InfluencesPane("Influences", self.case_id, id="tab-influences")
+            yield NotesPane("Notes", self.case_id, id="tab-notes")
+            yield FindingsPane("Findings", self.case_id, id="tab-findings")
+            yield ConversationsPane("Conversations", self.case_id, id="tab-conversations")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.opened = False
+        self.query_one(CoveragePane).reload()
+
+    @on(CoveragePane.Loaded)
+    def _coverage_drawn(self) -> None:
+        # The other panes read their data once coverage is drawn, so their workers do not compete with
+        # the first paint; each is ready before its tab is first shown.
+        if not self.opened:
+            self.opened = True
+            for pane in self.query(ReviewPane):
+                if not isinstance(pane, CoveragePane):
+                    pane.reload()
+
+    def refresh_all(self) -> None:
+        """Read every pane's data again (each in its own worker); built panes redraw when it arrives."""
+        for pane in self.query(ReviewPane):
+            pane.reload()
+
+    @on(TabbedContent.TabActivated, "#review-tabs")
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if isinstance(event.pane, ReviewPane):
+            await event.pane.show()
+
+    @property
+    def conversations(self) -> list[dict[str, Any]]:
+        return self.query_one(ConversationsPane).conversations
+
+    @property
+    def episodes(self) -> list[dict[str, Any]]:
+        return self.query_one(EpisodesPane).episodes
+
+    def _active(self) -> str:
+        return self.query_one("#review-tabs", TabbedContent).active
+
+    # ---------------------------------------------------------------- keys, handed to the pane they concern
+    @guarded
+    def action_new_episode(self) -> None:
+        self.query_one(EpisodesPane).new_episode()
+
+    @guarded
+    def action_link(self) -> None:
+        self.query_one(EpisodesPane).link()
+
+    @guarded
+    def action_typology(self) -> None:
+        self.query_one(EpisodesPane).typology()
+
+    @guarded
+    def action_open(self) -> None:
+        active = self._active()
+        if active == "tab-coverage":
+            self.query_one(CoveragePane).open_cell()
+        elif active == "tab-conversations":
+            self.query_one(ConversationsPane).list_comments()
+
+    @guarded
+    def action_review_state(self) -> None:
+        if self._active() == "tab-conversations":
+            self.query_one(ConversationsPane).next_review_state()
+
+    @guarded
+    def action_new_finding(self) -> None:
+        def saved(result: dict[str, Any] | None) -> None:
+            if result:
+                try:
+                    add_finding(self.app.store, self.app.structure, self.case_id, **result)
+                except StoreError as error:
+                    self.app.say(str(error), error=True)
+                self.refresh_all()
+                self.query_one("#review-tabs", TabbedContent).active = "tab-findings"
+
+        # The episodes are read now, not taken from the Episodes tab, which may not have been opened.
+        episodes = case_episodes(self.app.store, self.case_id)
+        self.app.push_screen(FindingScreen(episodes, self.query_one(EpisodesPane).selected_episode()),
+                             shielded(self.app, saved))
+
+    def _comment_target(self) -> tuple[str, str] | None:
+        active = self._active()
+        if active == "tab-notes":
+            note = self.query_one(NotesPane).highlighted_note()
+            if note is not None:
+                return "note", note
+        if active == "tab-conversations":
+            conversation = self.query_one(ConversationsPane).current()
+            if conversation is not None:
+                return "conversation", conversation["id"]
+        return None
+
+    @guarded
+    def action_comment(self) -> None:
+        target = self._comment_target()
+        if not target:
+            self.app.say("Choose a note (Notes tab) or a conversation (Conversations tab) first.")
+            return
+
+        def saved(values: dict[str, str] | None) -> None:
+            if values:
+                add_comment(self.app.store, target[0], target[1], values["comment"])
+                self.refresh_all()
+
+        self.app.push_screen(TextPrompt(f"Comment on this {target[0]}", [("comment", "Comment", "")]),
+                             shielded(self.app, saved))
+
+    # ---------------------------------------------------------------- export and navigation
+    @guarded
+    def action_export(self) -> None:
+        options = [(Text(label), fmt) for fmt, label in zip(CASE_FORMATS, EXPORT_LABELS)]
+        self.app.push_screen(Choice("Export this case", options, "Files go to exports/ beside the database"),
+                             shielded(self.app, lambda fmt: self._export(fmt) if fmt else None, "the export"))
+
+    @work(thread=True, group="export")
+    @guarded(what="the export")
+    def _export(self, fmt: str) -> None:
+        try:
+            result = export_case_to(self.app.store, self.app.structure, self.case["reference"], fmt)
+        except StoreError as error:
+            self.app.call_from_thread(self.app.say, str(error), error=True)
+            return
+        self.app.call_from_thread(self.app.say, "Exported: " + ", ".join(str(p) for p in result.paths))
+        if result.warning:
+            self.app.call_from_thread(self.app.say, result.warning)
+
+    @guarded
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def open_review(app) -> None:
+    """From home: choose a case with live conversations and open its workspace."""
+    cases = [c for c in list_cases(app.store)]
+    if not cases:
+        app.say("There are no cases yet: merge the pairs' databases (G) or start a conversation (N).")
+        return
+    app.push_screen(ReviewPicker(cases), lambda case_id: app.push_screen(ReviewScreen(case_id)) if case_id else None)
