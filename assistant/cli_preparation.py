@@ -122,17 +122,14 @@ def group_arrange(ctx: click.Context, member_id: str, date: str, time_: str, pla
 def letter(ctx: click.Context, member_id: str, fmt: str, out: Path, template: Path | None, sent: bool,
            force: bool) -> None:
     """Write a member's introductory letter as Markdown or Word."""
-    from assistant.letters import export_letter
-    from assistant.structure import DEFAULT_LETTER, load_letter_template
+    from assistant.workflows import export_letter_to
 
-    store = _store(ctx)
-    path = export_letter(store, load_letter_template(template or DEFAULT_LETTER), member_id, fmt, out,
-                         force=force, mark_sent=sent, actor="cli")
-    click.echo(f"Wrote {visible(str(path))}")
-    if store.encrypted:
-        from assistant.workflows import PLAIN_EXPORT_WARNING
-
-        click.echo(f"Warning: {PLAIN_EXPORT_WARNING}", err=True)
+    result = export_letter_to(_store(ctx), member_id, fmt, out, force=force, mark_sent=sent, template=template,
+                              actor="cli")
+    for path in result.paths:
+        click.echo(f"Wrote {visible(str(path))}")
+    if result.warning:
+        click.echo(f"Warning: {result.warning}", err=True)
 
 
 # ------------------------------------------------------------------ the review's questions

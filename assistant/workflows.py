@@ -5,9 +5,9 @@ calls these rather than keeping a copy of its own.
   a wrong one;
 * `start_conversation`: a conversation, with a new case when asked for one, linked to its case-group
   member when one is named, in one transaction;
-* `export_case_to`, `export_record_to`, `export_debrief_to`: an export to a file given, or to a free name
-  in the private `exports` folder beside the database, with the warning to show when the database is
-  encrypted and the export is not;
+* `export_case_to`, `export_record_to`, `export_letter_to`, `export_debrief_to`: an export to a file
+  given, or to a free name in the private `exports` folder beside the database, with the warning to
+  show when the database is encrypted and the export is not;
 * `format_duration`: a conversation clock.
 """
 
@@ -170,6 +170,21 @@ def export_record_to(conversation: "Conversation", fmt: str, out: Path | None = 
 
     target = out if out is not None else record_path(exports_folder(conversation.store), conversation, fmt)
     return _result(conversation.store, [export_record(conversation, fmt, target, force=force)])
+
+
+def export_letter_to(store: Store, member_id: str, fmt: str, out: Path | None = None, *, force: bool = False,
+                     mark_sent: bool = False, template: Path | None = None,
+                     actor: str = "lead reviewer") -> ExportResult:
+    """A case-group member's introductory letter (md or docx) from the template kept with the structures
+    (or `template`), to `out` or to a free name in the exports folder; `mark_sent` records that it was
+    sent, together with the export."""
+    from assistant.letters import export_letter, letter_path
+    from assistant.structure import DEFAULT_LETTER, load_letter_template
+
+    letter = load_letter_template(template or DEFAULT_LETTER)
+    target = out if out is not None else letter_path(exports_folder(store), store, member_id, fmt)
+    return _result(store, [export_letter(store, letter, member_id, fmt, target, force=force, mark_sent=mark_sent,
+                                         actor=actor)])
 
 
 def export_debrief_to(rehearsal: "Rehearsal") -> ExportResult:

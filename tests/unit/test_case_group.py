@@ -271,3 +271,46 @@ def test_erasing_a_case_or_a_conversation_takes_the_preparation_with_it(store, s
     erase_case(store, "CSPR-2026-04", "Case withdrawn from the review", actor="lead")
     for table in ("case_group_members", "review_questions", "finding_questions"):
         assert store.scalar(f"SELECT COUNT(*) FROM {table}") == 0
+
+
+# ---------------------------------------------------------------- the introductory letter
+def test_the_letter_goes_to_the_exports_folder_and_sending_it_is_recorded(store, case_id):
+    from assistant.workflows import export_letter_to, exports_folder
+
+    member = add_member(store, case_id, "Team Manager 1", "Children's Services")
+    result = export_letter_to(store, member, "md", mark_sent=True)
+    [path] = result.paths
+    assert path.parent == exports_folder(store) and path.suffix == ".md"
+    assert "Team Manager 1, Children's Services" in path.read_text()
+    assert "to be agreed with you" in path.read_text()  # no arrangements yet: the template's own words
+    assert get_member(store, member)["status"] == "letter_sent"
+    event = store.one("SELECT detail FROM events WHERE action = 'export' AND entity = 'letter'")
+    assert "Team Manager" not in event["detail"]
+
+
+def test_a_letter_refused_leaves_the_member_where_they_were(store, case_id, tmp_path):
+    from assistant.store import StoreError
+    from assistant.workflows import export_letter_to
+
+    member = add_member(store, case_id, "Team Manager 1", "Children's Services")
+    taken = tmp_path / "letter.md"
+    taken.write_text("someone else's file")
+    with pytest.raises(StoreError, match="already exists"):
+        export_letter_to(store, member, "md", taken, mark_sent=True)
+    assert taken.read_text() == "someone else's file"
+    assert get_member(store, member)["status"] == "to_invite"
+    assert store.scalar("SELECT COUNT(*) FROM events WHERE entity = 'letter'") == 0
+
+
+def test_a_letter_template_missing_a_topic_or_using_an_unknown_field_is_refused(tmp_path):
+    from assistant.structure import DEFAULT_LETTER, StructureError, load_letter_template
+
+    assert load_letter_template().id == "introductory-letter"
+    broken = tmp_path / "letter.toml"
+    broken.write_text(DEFAULT_LETTER.read_text().replace('id = "support"', 'id = "help"')
+                      .replace("{case_label}", "{family_name}").replace("To: {addressee}", "To: {addressee.__class__}"))
+    with pytest.raises(StructureError) as caught:
+        load_letter_template(broken)
+    message = str(caught.value)
+    assert "'support' (the support available)" in message and "{family_name}" in message
+    assert "addressee.__class__" in message

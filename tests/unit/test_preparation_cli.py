@@ -184,3 +184,15 @@ def test_prepared_queries_are_neither_listed_nor_counted_until_the_gate_opens(cl
     _refused(cli("query", "add", "--conversation", conversation_id, "--text", " ", db=db), "cannot be empty")
     _refused(cli("query", "add", "--conversation", "nope", "--text", "A query", db=db), "does not exist")
     assert _digest(db) == before
+
+
+def test_hostile_text_prints_no_escape_sequences(cli, tmp_path):
+    db = tmp_path / "lt.db"
+    _case(cli, db)
+    member = _ok(cli("group", "add", "--case", "CSPR-1", "--role", "Worker \x1b]52;c;aGk=\x07 1",
+                     "--agency", "Agency \x1b[2J", db=db))
+    _ok(cli("question", "add", "--case", "CSPR-1", "--text", "Why \x1b[31mred\x1b[0m?", db=db))
+    for args in (("group", "list", "--case", "CSPR-1"), ("group", "list", "--case", "CSPR-1", "--json"),
+                 ("question", "list", "--case", "CSPR-1"), ("group", "set", member, "--status", "arranged")):
+        result = cli(*args, db=db)
+        assert result.returncode == 0 and "\x1b" not in result.stdout + result.stderr
