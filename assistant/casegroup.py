@@ -104,6 +104,15 @@ def outstanding(store: Store, case_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def outstanding_counts(store: Store) -> dict[str, int]:
+    """How many members are outstanding in each case that has any, by case id (for the home screen)."""
+    counts: dict[str, int] = {}
+    for row in store.query(f"{_SELECT} ORDER BY m.rowid"):
+        if _with_status(row)["status"] in NEXT_STEPS:
+            counts[row["case_id"]] = counts.get(row["case_id"], 0) + 1
+    return counts
+
+
 def _unlinked(member: dict[str, Any]) -> None:
     if member["conversation_id"]:
         raise CaseGroupError("This member's conversation has started, so their status follows its conversation's "
@@ -123,6 +132,8 @@ def set_member_status(store: Store, member_id: str, status: str, reason: str = "
         raise CaseGroupError(f"Recording a member as {status} needs a reason, which is kept with them.")
     if status not in NEEDS_REASON:
         reason = ""
+    if (status, reason) == (member["recorded_status"], member["reason"]):
+        return
     with store.write() as conn:
         conn.execute(
             "UPDATE case_group_members SET status = ?, reason = ?, updated_at = ?,"

@@ -9,7 +9,8 @@ import sqlite3
 import pytest
 
 from assistant.casegroup import (
-    CaseGroupError, add_member, get_member, link_conversation, list_members, outstanding, record_letter_sent,
+    CaseGroupError, add_member, get_member, link_conversation, list_members, outstanding, outstanding_counts,
+    record_letter_sent,
     set_arrangements, set_member_status,
 )
 from assistant.conversation import Conversation, ConversationError, GateLocked
@@ -59,6 +60,7 @@ def test_members_move_from_invitation_to_checked_with_their_conversation(store, 
     assert get_member(store, health_visitor)["status"] == "checked"
 
     assert [m["id"] for m in outstanding(store, case_id)] == [social_worker]
+    assert outstanding_counts(store) == {case_id: 1}
     assert outstanding(store, case_id)[0]["next_step"] == "send the introductory letter"
     events = {(e["action"], e["entity"]) for e in store.query("SELECT action, entity FROM events")}
     assert {("create", "case_group_member"), ("letter_sent", "case_group_member"),
@@ -202,6 +204,18 @@ def test_a_prepared_query_becomes_a_note_in_questions_from_the_wider_picture(con
     with pytest.raises(ConversationError, match="already"):
         ask_prepared_query(conversation, query)
     assert store.scalar("SELECT COUNT(*) FROM notes WHERE section_id = 'queries'") == 1
+
+
+def test_only_an_asked_prepared_query_reaches_the_practitioners_record(conversation: Conversation):
+    from assistant.exports.document import to_markdown
+    from assistant.exports.record import build_record
+
+    asked = add_prepared_query(conversation, "The records show a referral in April.")
+    add_prepared_query(conversation, "Another account mentions a strategy meeting.", origin="accounts")
+    _open_gate(conversation)
+    ask_prepared_query(conversation, asked)
+    record = to_markdown(build_record(conversation))
+    assert "referral in April" in record and "strategy meeting" not in record
 
 
 def test_an_early_opening_with_a_reason_opens_the_prepared_queries(conversation: Conversation):
