@@ -447,5 +447,7 @@ def audit_verify(ctx: click.Context) -> None:
     click.echo(report.summary())
 
 
+from assistant.cli_preparation import register  # noqa: E402  (the commands before the conversations)
+register(main, _store)
 if __name__ == "__main__":  # pragma: no cover
     main()

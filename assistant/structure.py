@@ -12,17 +12,21 @@ import json
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from assistant.errors import LearningTogetherError
 from assistant.paths import not_a_regular_file
 
+if TYPE_CHECKING:
+    from assistant.letters import LetterTemplate
+
 MAX_STRUCTURE_BYTES = 512 * 1024
 STRUCTURES_DIR = Path(__file__).resolve().parent.parent / "structures"
 DEFAULT_STRUCTURE = STRUCTURES_DIR / "learning-together.toml"
 REHEARSALS_DIR = STRUCTURES_DIR / "rehearsals"
+DEFAULT_LETTER = STRUCTURES_DIR / "letters" / "introductory-letter.toml"
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_\-]{0,63}$")]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -389,13 +393,29 @@ def load_scenario(path: str | Path, structure: Structure | None = None) -> Scena
     return scenario
 
 
-def check_file(path: str | Path) -> Structure | Scenario:
-    """Validate a structure or scenario file, whichever it declares itself to be."""
+def check_file(path: str | Path) -> "Structure | Scenario | LetterTemplate":
+    """Validate a structure, scenario or letter-template file, whichever it declares itself to be."""
     path = Path(path)
     data = _read_toml(path)
     if data.get("kind") == "rehearsal":
         return load_scenario(path, load_structure())
+    if data.get("kind") == "letter":
+        return load_letter_template(path)
     return load_structure(path)
+
+
+def load_letter_template(path: str | Path = DEFAULT_LETTER) -> "LetterTemplate":
+    """Load and check an introductory-letter template (its topics and its fields in braces)."""
+    from assistant.letters import LetterTemplate
+
+    path = Path(path)
+    data = _read_toml(path)
+    if data.get("kind") != "letter":
+        raise StructureError(str(path), ('is not a letter template (it needs kind = "letter")',))
+    try:
+        return LetterTemplate.model_validate(data)
+    except ValidationError as error:
+        raise StructureError(str(path), _problems(error, data)) from None
 
 
 def list_scenarios(structure: Structure) -> list[Scenario]:

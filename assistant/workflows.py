@@ -3,10 +3,11 @@ calls these rather than keeping a copy of its own.
 
 * `unlock`: open a database, asking for its passphrase (the asking is passed in) and trying again after
   a wrong one;
-* `start_conversation`: a conversation, with a new case when asked for one, in one transaction;
-* `export_case_to`, `export_record_to`, `export_debrief_to`: an export to a file given, or to a free name
-  in the private `exports` folder beside the database, with the warning to show when the database is
-  encrypted and the export is not;
+* `start_conversation`: a conversation, with a new case when asked for one, linked to its case-group
+  member when one is named, in one transaction;
+* `export_case_to`, `export_record_to`, `export_letter_to`, `export_debrief_to`: an export to a file
+  given, or to a free name in the private `exports` folder beside the database, with the warning to
+  show when the database is encrypted and the export is not;
 * `format_duration`: a conversation clock.
 """
 
@@ -103,12 +104,22 @@ class Started:
 def start_conversation(store: Store, structure: "Structure", case: str | NewCase, *, practitioner_role: str,
                        agency: str = "", lead_interviewer: str = "", second_interviewer: str = "",
                        records_seen_before: bool = False, recording_consent: str = "not_recorded",
-                       actor: str = "lead") -> Started:
+                       actor: str = "lead", member_id: str | None = None) -> Started:
     """A live conversation for the case with id `case`, or for a `NewCase` added with it: the case and
-    the conversation are saved together or not at all, so a refused conversation leaves no empty case."""
+    the conversation are saved together or not at all, so a refused conversation leaves no empty case.
+
+    Given `member_id` (a case-group member of that case), the conversation is linked to the member in
+    the same transaction, and the member's role label and agency fill a role or agency left empty."""
     from assistant.cases import add_case
     from assistant.conversation import ConversationError, create_conversation
 
+    member = None
+    if member_id is not None:
+        from assistant.casegroup import get_member
+
+        member = get_member(store, member_id)
+        practitioner_role = practitioner_role.strip() or member["role"]
+        agency = agency.strip() or member["agency"]
     if not practitioner_role.strip():
         raise ConversationError("Give the practitioner's role label, such as \"Social Worker 1\".")
     with store.write():
@@ -118,6 +129,10 @@ def start_conversation(store: Store, structure: "Structure", case: str | NewCase
             lead_interviewer=lead_interviewer, second_interviewer=second_interviewer,
             records_seen_before=records_seen_before, recording_consent=recording_consent, actor=actor,
         )
+        if member is not None:
+            from assistant.casegroup import link_conversation
+
+            link_conversation(store, member["id"], conversation_id, actor=actor)
     return Started(conversation_id, case_id, isinstance(case, NewCase))
 
 
@@ -157,6 +172,21 @@ def export_record_to(conversation: "Conversation", fmt: str, out: Path | None = 
     target = out if out is not None else record_path(exports_folder(conversation.store), conversation, fmt)
     return _result(conversation.store, [export_record(conversation, fmt, target, force=force,
                                                       include_workflow_tags=include_workflow_tags)])
+
+
+def export_letter_to(store: Store, member_id: str, fmt: str, out: Path | None = None, *, force: bool = False,
+                     mark_sent: bool = False, template: Path | None = None,
+                     actor: str = "lead reviewer") -> ExportResult:
+    """A case-group member's introductory letter (md or docx) from the template kept with the structures
+    (or `template`), to `out` or to a free name in the exports folder; `mark_sent` records that it was
+    sent, together with the export."""
+    from assistant.letters import export_letter, letter_path
+    from assistant.structure import DEFAULT_LETTER, load_letter_template
+
+    letter = load_letter_template(template or DEFAULT_LETTER)
+    target = out if out is not None else letter_path(exports_folder(store), store, member_id, fmt)
+    return _result(store, [export_letter(store, letter, member_id, fmt, target, force=force, mark_sent=mark_sent,
+                                         actor=actor)])
 
 
 def export_debrief_to(rehearsal: "Rehearsal") -> ExportResult:

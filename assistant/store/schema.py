@@ -374,6 +374,72 @@ def m008_revisions(db: Database) -> None:
         db.execute(f"CREATE INDEX IF NOT EXISTS revisions_{column} ON revisions ({column})")
 
 
+@migrations()
+def m009_before_the_conversations(db: Database) -> None:
+    """The stages before the conversations: the case group and where each member stands, the review's
+    questions (and which findings answer them), and the queries a pair prepares for a conversation.
+
+    Erasing a case or a conversation takes these rows with it (the foreign keys cascade); a member whose
+    conversation is erased stays in the case group, unlinked."""
+    db.execute(
+        """CREATE TABLE case_group_members (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            agency TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'to_invite'
+                CHECK (status IN ('to_invite', 'letter_sent', 'arranged', 'declined', 'absent')),
+            reason TEXT NOT NULL DEFAULT '',
+            conversation_id TEXT UNIQUE REFERENCES conversations(id) ON DELETE SET NULL,
+            meeting_date TEXT NOT NULL DEFAULT '',
+            meeting_time TEXT NOT NULL DEFAULT '',
+            meeting_place TEXT NOT NULL DEFAULT '',
+            letter_sent_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            source TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE review_questions (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            source TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE finding_questions (
+            finding_id TEXT NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL REFERENCES review_questions(id) ON DELETE CASCADE,
+            linked_at TEXT NOT NULL,
+            source TEXT,
+            PRIMARY KEY (finding_id, question_id)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE prepared_queries (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            origin TEXT NOT NULL DEFAULT 'records' CHECK (origin IN ('records', 'accounts')),
+            text TEXT NOT NULL,
+            author_role TEXT NOT NULL CHECK (author_role IN ('lead', 'second')),
+            note_id TEXT REFERENCES notes(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            source TEXT
+        )"""
+    )
+    db["case_group_members"].create_index(["case_id"], if_not_exists=True)
+    db["review_questions"].create_index(["case_id"], if_not_exists=True)
+    db["finding_questions"].create_index(["question_id"], if_not_exists=True)
+    db["prepared_queries"].create_index(["conversation_id"], if_not_exists=True)
+
+
 # Migrations are numbered mNNN_: the numbers are unique and the highest is SCHEMA_VERSION.
 _NUMBERS = [int(m.name[1:4]) for m in migrations._migrations]
 assert len(set(_NUMBERS)) == len(_NUMBERS) and max(_NUMBERS) == SCHEMA_VERSION == len(_NUMBERS), (

@@ -1,0 +1,192 @@
+"""The case group: the frontline practitioners and first-line managers involved in the case, each by
+role label and agency (never a name), and where each stands before, during and after their conversation.
+
+A member moves from *to invite* to *letter sent* to *conversation arranged*; once linked to their
+conversation the rest follows that conversation's record by itself: *held*, *record sent for checking*,
+*checked*. A member who is absent or declined is recorded with a reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.safe_text import clean_input
+from assistant.store import Store, StoreError, checksum, new_id, now
+
+# Recorded by the review team; the stages after these follow the linked conversation.
+RECORDED_STATUSES = ("to_invite", "letter_sent", "arranged", "declined", "absent")
+STATUSES = ("to_invite", "letter_sent", "arranged", "held", "sent_for_checking", "checked", "declined", "absent")
+STATUS_LABELS = {
+    "to_invite": "to invite",
+    "letter_sent": "letter sent",
+    "arranged": "conversation arranged",
+    "held": "conversation held",
+    "sent_for_checking": "record sent for checking",
+    "checked": "record checked",
+    "declined": "declined",
+    "absent": "absent",
+}
+NEEDS_REASON = ("declined", "absent")
+# What the review team does next for a member who is still outstanding.
+NEXT_STEPS = {
+    "to_invite": "send the introductory letter",
+    "letter_sent": "arrange the conversation",
+    "arranged": "hold the conversation",
+    "held": "send the record for checking",
+    "sent_for_checking": "wait for the accuracy check",
+}
+# A conversation's status, as the stage its case-group member has reached.
+_FROM_CONVERSATION = {"in_progress": "held", "ended": "held", "sent_for_checking": "sent_for_checking",
+                      "checked": "checked"}
+MAX_FIELD_CHARS = 200
+
+_SELECT = """SELECT m.*, v.status AS conversation_status FROM case_group_members m
+             LEFT JOIN conversations v ON v.id = m.conversation_id"""
+
+
+class CaseGroupError(StoreError):
+    """A case-group request that cannot be carried out, in one sentence; nothing was changed."""
+
+
+def _with_status(row: dict[str, Any]) -> dict[str, Any]:
+    """The member's row, its `status` the stage reached (from the conversation once linked);
+    `recorded_status` keeps what the review team last recorded."""
+    row["recorded_status"] = row["status"]
+    if row.get("conversation_status"):
+        row["status"] = _FROM_CONVERSATION[row["conversation_status"]]
+    row["status_label"] = STATUS_LABELS[row["status"]]
+    return row
+
+
+def _text(value: str, what: str, required: bool = False) -> str:
+    text = " ".join(clean_input(value or "").text.split())
+    if required and not text:
+        raise CaseGroupError(f"Give the member's {what}, such as \"Social Worker 1\".")
+    if len(text) > MAX_FIELD_CHARS:
+        raise CaseGroupError(f"A member's {what} can be at most {MAX_FIELD_CHARS} characters.")
+    return text
+
+
+def add_member(store: Store, case_id: str, role: str, agency: str = "", actor: str = "lead reviewer") -> str:
+    """Add a member of the case group by role label and agency; returns their id."""
+    role = _text(role, "role label", required=True)
+    agency = _text(agency, "agency")
+    if store.one("SELECT 1 AS one FROM cases WHERE id = ?", (case_id,)) is None:
+        raise CaseGroupError("There is no such case in this database; `case list` shows the cases.")
+    member_id = new_id()
+    stamp = now()
+    with store.write() as conn:
+        conn.execute(
+            "INSERT INTO case_group_members (id, case_id, role, agency, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)", (member_id, case_id, role, agency, stamp, stamp))
+        store.event("create", "case_group_member", member_id, {"case": case_id}, actor)
+    return member_id
+
+
+def get_member(store: Store, member_id: str) -> dict[str, Any]:
+    row = store.one(f"{_SELECT} WHERE m.id = ?", (member_id,))
+    if row is None:
+        raise CaseGroupError("There is no case-group member with that id; `group list` shows them.")
+    return _with_status(row)
+
+
+def list_members(store: Store, case_id: str) -> list[dict[str, Any]]:
+    """The case group, in the order its members were added, each with the stage reached."""
+    return [_with_status(r) for r in store.query(f"{_SELECT} WHERE m.case_id = ? ORDER BY m.rowid", (case_id,))]
+
+
+def outstanding(store: Store, case_id: str) -> list[dict[str, Any]]:
+    """Members whose part is not finished (neither checked nor absent or declined), each with the
+    review team's `next_step`."""
+    rows = [m for m in list_members(store, case_id) if m["status"] in NEXT_STEPS]
+    for row in rows:
+        row["next_step"] = NEXT_STEPS[row["status"]]
+    return rows
+
+
+def outstanding_counts(store: Store) -> dict[str, int]:
+    """How many members are outstanding in each case that has any, by case id (for the home screen)."""
+    counts: dict[str, int] = {}
+    for row in store.query(f"{_SELECT} ORDER BY m.rowid"):
+        if _with_status(row)["status"] in NEXT_STEPS:
+            counts[row["case_id"]] = counts.get(row["case_id"], 0) + 1
+    return counts
+
+
+def _unlinked(member: dict[str, Any]) -> None:
+    if member["conversation_id"]:
+        raise CaseGroupError("This member's conversation has started, so their status follows its conversation's "
+                             "record.")
+
+
+def set_member_status(store: Store, member_id: str, status: str, reason: str = "",
+                      actor: str = "lead reviewer") -> None:
+    """Record where a member stands before their conversation; absent and declined need a reason."""
+    if status not in RECORDED_STATUSES:
+        named = ", ".join(STATUS_LABELS[s] for s in RECORDED_STATUSES)
+        raise CaseGroupError(f"A member's status can be set to {named}; the rest follows their conversation.")
+    member = get_member(store, member_id)
+    _unlinked(member)
+    reason = " ".join(clean_input(reason or "").text.split())
+    if status in NEEDS_REASON and len(reason) < 3:
+        raise CaseGroupError(f"Recording a member as {status} needs a reason, which is kept with them.")
+    if status not in NEEDS_REASON:
+        reason = ""
+    if (status, reason) == (member["recorded_status"], member["reason"]):
+        return
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE case_group_members SET status = ?, reason = ?, updated_at = ?,"
+            " letter_sent_at = CASE WHEN ? = 'letter_sent' THEN COALESCE(letter_sent_at, ?) ELSE letter_sent_at END"
+            " WHERE id = ?", (status, reason, now(), status, now(), member_id))
+        store.event("status", "case_group_member", member_id,
+                    {"old": member["recorded_status"], "new": status,
+                     "reason_checksum": checksum(reason) if reason else None}, actor)
+
+
+def record_letter_sent(store: Store, member_id: str, actor: str = "lead reviewer") -> None:
+    """Record that the introductory letter went out: a member still to invite moves on to *letter sent*
+    (a member further on keeps their stage; the date is kept either way)."""
+    member = get_member(store, member_id)
+    status = "letter_sent" if member["recorded_status"] == "to_invite" else member["recorded_status"]
+    stamp = now()
+    with store.write() as conn:
+        conn.execute("UPDATE case_group_members SET status = ?, letter_sent_at = ?, updated_at = ? WHERE id = ?",
+                     (status, stamp, stamp, member_id))
+        store.event("letter_sent", "case_group_member", member_id,
+                    {"old": member["recorded_status"], "new": status}, actor)
+
+
+def set_arrangements(store: Store, member_id: str, *, date: str = "", time: str = "", place: str = "",
+                     actor: str = "lead reviewer") -> None:
+    """The date, time and place of a member's conversation, as they will read them in their letter."""
+    get_member(store, member_id)
+    values = (_text(date, "date"), _text(time, "time"), _text(place, "place"))
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE case_group_members SET meeting_date = ?, meeting_time = ?, meeting_place = ?, updated_at = ?"
+            " WHERE id = ?", (*values, now(), member_id))
+        store.event("arrange", "case_group_member", member_id, {"checksum": checksum("\x1f".join(values))}, actor)
+
+
+def link_conversation(store: Store, member_id: str, conversation_id: str, actor: str = "lead") -> None:
+    """Link a member to their conversation (from the new-conversation form): from then on their stage
+    follows the conversation's record."""
+    member = get_member(store, member_id)
+    conversation = store.one("SELECT case_id, mode FROM conversations WHERE id = ?", (conversation_id,))
+    if conversation is None or conversation["case_id"] != member["case_id"] or conversation["mode"] != "live":
+        raise CaseGroupError("A member can only be linked to a live conversation in the same case.")
+    if member["conversation_id"] == conversation_id:
+        return
+    if member["conversation_id"]:
+        raise CaseGroupError("This member is already linked to another conversation.")
+    if member["recorded_status"] in NEEDS_REASON:
+        raise CaseGroupError(f"This member is recorded as {member['recorded_status']}; set them back to "
+                             "arranged first.")
+    holder = store.one("SELECT id FROM case_group_members WHERE conversation_id = ?", (conversation_id,))
+    if holder is not None:
+        raise CaseGroupError("That conversation already belongs to another member of the case group.")
+    with store.write() as conn:
+        conn.execute("UPDATE case_group_members SET conversation_id = ?, updated_at = ? WHERE id = ?",
+                     (conversation_id, now(), member_id))
+        store.event("link", "case_group_member", member_id, {"conversation": conversation_id}, actor)

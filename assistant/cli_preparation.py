@@ -1,0 +1,283 @@
+"""The command line before the conversations: the case group (`group`), the introductory letter
+(`letter`), the review's questions (`question`) and the pair's prepared queries (`query`).
+
+`assistant.cli` registers these with `register(main, open_store)`, handing over the function that opens
+--db, so this module never imports the command line's own module. Output goes through `visible`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from assistant.safe_text import visible, visible_json
+
+_open: dict[str, Callable[..., Any]] = {}
+# The command line's words for the statuses a lead records ("invited" is another word for a letter sent).
+STATUS_WORDS = {"to-invite": "to_invite", "invited": "letter_sent", "letter-sent": "letter_sent",
+                "arranged": "arranged", "declined": "declined", "absent": "absent"}
+
+
+def _store(ctx: click.Context, create: bool = False):
+    return _open["store"](ctx, create=create)
+
+
+def _case_id(store, reference: str) -> str:
+    from assistant.cases import get_case
+
+    return get_case(store, reference)["id"]
+
+
+def register(main: click.Group, open_store: Callable[..., Any]) -> None:
+    """Add these commands to `main`; `open_store(ctx, create=...)` opens --db as every command does."""
+    _open["store"] = open_store
+    for command in (group, letter, question, query):
+        main.add_command(command)
+
+
+# ------------------------------------------------------------------ the case group
+@click.group()
+def group() -> None:
+    """The case group: members by role label and agency, and where each stands."""
+
+
+@group.command("add")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--role", required=True, help="The member's role label, e.g. \"Social Worker 1\" (never a name).")
+@click.option("--agency", default="", help="The member's agency.")
+@click.pass_context
+def group_add(ctx: click.Context, reference: str, role: str, agency: str) -> None:
+    """Add a member of the case group; prints the member's id."""
+    from assistant.casegroup import add_member
+
+    store = _store(ctx)
+    click.echo(add_member(store, _case_id(store, reference), role, agency, actor="cli"))
+
+
+@group.command("list")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--outstanding", is_flag=True, help="Only members whose part is not finished, with the next step.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def group_list(ctx: click.Context, reference: str, outstanding: bool, as_json: bool) -> None:
+    """The case group and the status of each member."""
+    from assistant.casegroup import list_members
+    from assistant.casegroup import outstanding as outstanding_members
+
+    store = _store(ctx)
+    case_id = _case_id(store, reference)
+    members = outstanding_members(store, case_id) if outstanding else list_members(store, case_id)
+    if as_json:
+        click.echo(visible_json(members, indent=2))
+        return
+    if not members:
+        click.echo("Nobody is outstanding." if outstanding else
+                   "No case-group members yet. Add one with: learning-together group add --case REF --role ROLE")
+    for member in members:
+        who = member["role"] + (f", {member['agency']}" if member["agency"] else "")
+        status = member["status_label"] + (f": {member['reason']}" if member["reason"] else "")
+        step = f"  (next: {member['next_step']})" if outstanding else ""
+        click.echo(f"{member['id']}  {visible(who):<40} {visible(status)}{step}")
+
+
+@group.command("set")
+@click.argument("member_id")
+@click.option("--status", required=True, type=click.Choice(list(STATUS_WORDS)))
+@click.option("--reason", default="", help="Why a member is absent or declined (kept with the member).")
+@click.pass_context
+def group_set(ctx: click.Context, member_id: str, status: str, reason: str) -> None:
+    """Record where a member stands before their conversation (the rest follows the conversation)."""
+    from assistant.casegroup import STATUS_LABELS, set_member_status
+
+    set_member_status(_store(ctx), member_id, STATUS_WORDS[status], reason, actor="cli")
+    click.echo(f"Recorded: {STATUS_LABELS[STATUS_WORDS[status]]}.")
+
+
+@group.command("arrange")
+@click.argument("member_id")
+@click.option("--date", default="", help="The date of the conversation, as the letter should give it.")
+@click.option("--time", "time_", default="", help="The time.")
+@click.option("--place", default="", help="The place.")
+@click.pass_context
+def group_arrange(ctx: click.Context, member_id: str, date: str, time_: str, place: str) -> None:
+    """Record the date, time and place of a member's conversation (they appear in the letter)."""
+    from assistant.casegroup import set_arrangements
+
+    set_arrangements(_store(ctx), member_id, date=date, time=time_, place=place, actor="cli")
+    click.echo("Recorded the arrangements.")
+
+
+# ------------------------------------------------------------------ the introductory letter
+@click.command()
+@click.option("--member", "member_id", required=True, help="The case-group member's id (see `group list`).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["md", "docx"]))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@click.option("--template", type=click.Path(path_type=Path), default=None,
+              help="A letter template (default: the one kept with the structures).")
+@click.option("--sent", is_flag=True, help="Also record that the letter was sent (the member's status moves on).")
+@click.option("--force", is_flag=True, help="Replace an existing file (never a database).")
+@click.pass_context
+def letter(ctx: click.Context, member_id: str, fmt: str, out: Path, template: Path | None, sent: bool,
+           force: bool) -> None:
+    """Write a member's introductory letter as Markdown or Word."""
+    from assistant.workflows import export_letter_to
+
+    result = export_letter_to(_store(ctx), member_id, fmt, out, force=force, mark_sent=sent, template=template,
+                              actor="cli")
+    for path in result.paths:
+        click.echo(f"Wrote {visible(str(path))}")
+    if result.warning:
+        click.echo(f"Warning: {result.warning}", err=True)
+
+
+# ------------------------------------------------------------------ the review's questions
+@click.group()
+def question() -> None:
+    """The questions the review will try to answer (a handful per case)."""
+
+
+@question.command("add")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--text", required=True, help="The question.")
+@click.pass_context
+def question_add(ctx: click.Context, reference: str, text: str) -> None:
+    """Add one of the review's questions; prints its id."""
+    from assistant.review_questions import add_question
+
+    store = _store(ctx)
+    click.echo(add_question(store, _case_id(store, reference), text, actor="cli"))
+
+
+@question.command("list")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--unanswered", is_flag=True, help="Only the questions no finding answers yet.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def question_list(ctx: click.Context, reference: str, unanswered: bool, as_json: bool) -> None:
+    """The review's questions, each with how many findings answer it."""
+    from assistant.review_questions import list_questions, unanswered_questions
+
+    store = _store(ctx)
+    case_id = _case_id(store, reference)
+    questions = unanswered_questions(store, case_id) if unanswered else list_questions(store, case_id)
+    if as_json:
+        click.echo(visible_json(questions, indent=2))
+        return
+    for row in questions:
+        answered = f"answered by {len(row['findings'])} finding(s)" if row["findings"] else "not yet answered"
+        click.echo(f"{row['number']}. {visible(row['text'])}\n   {row['id']}  {answered}")
+
+
+@question.command("edit")
+@click.argument("question_id")
+@click.option("--text", required=True, help="The question's new wording.")
+@click.pass_context
+def question_edit(ctx: click.Context, question_id: str, text: str) -> None:
+    """Reword one of the review's questions."""
+    from assistant.review_questions import edit_question
+
+    edit_question(_store(ctx), question_id, text, actor="cli")
+    click.echo("Reworded the question.")
+
+
+@question.command("remove")
+@click.argument("question_id")
+@click.pass_context
+def question_remove(ctx: click.Context, question_id: str) -> None:
+    """Remove one of the review's questions (and which findings answered it)."""
+    from assistant.review_questions import remove_question
+
+    remove_question(_store(ctx), question_id, actor="cli")
+    click.echo("Removed the question.")
+
+
+@question.command("link")
+@click.option("--finding", "finding_id", required=True, help="The finding's id.")
+@click.option("--question", "question_id", required=True, help="The question's id.")
+@click.option("--remove", is_flag=True, help="Say the finding no longer answers the question.")
+@click.pass_context
+def question_link(ctx: click.Context, finding_id: str, question_id: str, remove: bool) -> None:
+    """Record that a finding answers one of the review's questions."""
+    from assistant.review_questions import link_finding, unlink_finding
+
+    (unlink_finding if remove else link_finding)(_store(ctx), finding_id, question_id, actor="cli")
+    click.echo("Unlinked." if remove else "Linked.")
+
+
+# ------------------------------------------------------------------ prepared queries
+@click.group()
+def query() -> None:
+    """Queries the pair prepares for a conversation; locked until the practitioner's own account is in."""
+
+
+def _conversation(ctx: click.Context, conversation_id: str, actor: str = "cli"):
+    from assistant.conversation import Conversation
+    from assistant.structure import load_structure
+
+    return Conversation(_store(ctx), load_structure(), conversation_id, actor=actor)
+
+
+@query.command("add")
+@click.option("--conversation", "conversation_id", required=True, help="The conversation's id.")
+@click.option("--text", required=True, help="The query.")
+@click.option("--from", "origin", type=click.Choice(["records", "accounts"]), default="records", show_default=True,
+              help="Where it comes from: agency records or other people's accounts.")
+@click.option("--by", "author_role", type=click.Choice(["lead", "second"]), default="second", show_default=True)
+@click.pass_context
+def query_add(ctx: click.Context, conversation_id: str, text: str, origin: str, author_role: str) -> None:
+    """Add a prepared query; prints its id (never how many there are)."""
+    from assistant.conversation.prepared import add_prepared_query
+
+    click.echo(add_prepared_query(_conversation(ctx, conversation_id), text, origin, author_role))
+
+
+@query.command("list")
+@click.option("--conversation", "conversation_id", required=True, help="The conversation's id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def query_list(ctx: click.Context, conversation_id: str, as_json: bool) -> None:
+    """The prepared queries, once the gate is open; until then, only that they are locked."""
+    from assistant.conversation.prepared import ORIGIN_LABELS, prepared_queries, prepared_queries_locked
+
+    conversation = _conversation(ctx, conversation_id)
+    if prepared_queries_locked(conversation):
+        if as_json:
+            click.echo(visible_json({"locked": True}))
+        else:
+            click.echo("Prepared queries stay locked until the practitioner's own account and a key moment are "
+                       "captured.")
+        return
+    queries = prepared_queries(conversation)
+    if as_json:
+        click.echo(visible_json({"locked": False, "queries": queries}, indent=2))
+        return
+    for row in queries:
+        asked = "asked" if row["asked"] else "not yet asked"
+        click.echo(f"{row['id']}  ({ORIGIN_LABELS[row['origin']]}, {asked})  {visible(row['text'])}")
+
+
+@query.command("ask")
+@click.argument("query_id")
+@click.option("--conversation", "conversation_id", required=True, help="The conversation's id.")
+@click.option("--by", "author_role", type=click.Choice(["lead", "second"]), default="second", show_default=True)
+@click.pass_context
+def query_ask(ctx: click.Context, query_id: str, conversation_id: str, author_role: str) -> None:
+    """Bring a prepared query into the conversation, as a note in Questions from the wider picture."""
+    from assistant.conversation.prepared import ask_prepared_query
+
+    note_id = ask_prepared_query(_conversation(ctx, conversation_id), query_id, author_role)
+    click.echo(f"Added note {note_id}.")
+
+
+@query.command("remove")
+@click.argument("query_id")
+@click.option("--conversation", "conversation_id", required=True, help="The conversation's id.")
+@click.pass_context
+def query_remove(ctx: click.Context, query_id: str, conversation_id: str) -> None:
+    """Remove a prepared query that has not been asked."""
+    from assistant.conversation.prepared import remove_prepared_query
+
+    remove_prepared_query(_conversation(ctx, conversation_id), query_id)
+    click.echo("Removed the prepared query.")
