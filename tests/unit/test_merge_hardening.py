@@ -386,3 +386,16 @@ def test_a_known_id_with_a_bad_row_is_still_refused_whole(tmp_path, pair, statem
     assert lead.scalar("SELECT COUNT(*) FROM events") == events
     assert lead.scalar("SELECT COUNT(*) FROM merge_conflicts") == 0
     lead.close()
+
+
+def test_text_passed_over_by_cleaning_is_exactly_the_text_cleaning_leaves_alone():
+    # The quick test that lets plain text skip cleaning must never pass over text cleaning would change.
+    from assistant.merge.checking import _unchanged_by_cleaning
+    from assistant.safe_text import clean_input
+
+    samples = [chr(c) for c in range(0x100)] + [f"a{chr(c)}b" for c in range(0x100)]
+    samples += ["plain words\tand\nlines", "\x1b[31mred", "\r\n", "caf\u00e9", "\u202eflipped", "", "\ud800"]
+    for text in samples:
+        if _unchanged_by_cleaning(text):
+            assert not clean_input(text).changed, repr(text)
+    assert _unchanged_by_cleaning("plain words\tand\nlines") and not _unchanged_by_cleaning("\x7f")
