@@ -1,5 +1,5 @@
 """Start-up: time from starting the process until the home screen is first painted (headless), against
-a bare Textual app with the same number of widgets, in the same run. Budget: ≤ 1.5× the bare app."""
+a bare Textual app with the same number of widgets, in the same run. Budget: ≤ 1.25× the bare app."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from common import report
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 12
+BUDGET = 1.25  # the home screen may take a quarter longer than a bare app with as many widgets
 
 # The same path as `learning-together` (run_app), exiting once the home screen is painted.
 PRODUCT = """
@@ -74,8 +75,8 @@ def main() -> bool:
     product_ms = statistics.median(product) * 1000
     bare_ms = statistics.median(bare) * 1000
     print(f"     start-up medians over {RUNS} runs: bare Textual app {bare_ms:.0f} ms, home screen {product_ms:.0f} ms")
-    report("start-up: home screen / bare Textual app (ratio)", product_ms / bare_ms, 1.5, "x")
-    return product_ms / bare_ms <= 1.5
+    report("start-up: home screen / bare Textual app (ratio)", product_ms / bare_ms, BUDGET, "x")
+    return product_ms / bare_ms <= BUDGET
 
 
 if __name__ == "__main__":

@@ -130,3 +130,21 @@ def test_merge_command_line(cli, tmp_path, pairs):
     assert "0 rows added" in cli("merge", str(a["path"]), db=lead).stdout
     missing = cli("merge", str(tmp_path / "absent.db"), db=lead)
     assert missing.returncode == 1 and "no file" in missing.stderr.lower()
+
+
+def test_the_merge_parts_stay_small_and_the_public_names_stay_where_callers_find_them():
+    import ast
+    from pathlib import Path
+
+    import assistant.merge as merge
+
+    for name in ("MergeError", "MergeReport", "HandoverRefused", "merge_source", "handover", "is_encrypted_source",
+                 "check_source_file", "check_handover_target", "file_sha256"):
+        assert hasattr(merge, name), name
+    for part in Path(merge.__file__).parent.glob("*.py"):
+        text = part.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 450, part.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                assert len(methods) <= 30, f"{part.name}: {node.name}"

@@ -292,3 +292,110 @@ def test_a_second_merge_reports_as_many_rows_present_as_the_first_added(tmp_path
         lead.close()
     assert sum(again.added.values()) == 0
     assert again.already_present == sum(first.added.values()) + first.already_present
+
+
+# ------------------------------------------------------------------ rows the lead already holds
+def _offered(lead, source):
+    """The source's rows as a merge reads them, marked against the lead inside a write transaction."""
+    from assistant.merge.checking import Schema, mark_known
+    from assistant.merge.source import open_source, read_rows
+    from assistant.merge.tables import KNOWN, MERGED_TABLES
+
+    conn = open_source(source, None)
+    schema = Schema(lead, MERGED_TABLES)
+    try:
+        incoming = read_rows(conn)
+        with lead.write() as writing:
+            mark_known(writing, schema, incoming)
+    finally:
+        schema.close()
+        conn.close()
+    return {table: {str(r.get("id") or (r["note_id"], r["tag_id"])): bool(r.get(KNOWN)) for r in rows}
+            for table, rows in incoming.items()}
+
+
+def test_a_row_is_known_only_when_the_lead_holds_it_value_for_value_and_type_for_type(tmp_path, pair):
+    lead = open_store(tmp_path / "lead.db")
+    merge_source(lead, pair["path"])
+    notes = [r["id"] for r in lead.query("SELECT id FROM notes ORDER BY rowid")]
+    episode = lead.scalar("SELECT id FROM episodes ORDER BY rowid LIMIT 1")
+    source = crafted(
+        tmp_path, pair,
+        ("UPDATE notes SET updated_at = '2030-01-01T00:00:00+00:00' WHERE id = ?", (notes[0],)),  # not content
+        ("UPDATE notes SET body = 'Another account', checksum = ? WHERE id = ?", ("x", notes[1])),  # content
+        ("UPDATE notes SET updated_at = X'35' WHERE id = ?", (notes[2],)),  # not content, but not text either
+        ("UPDATE episodes SET position = 1.5 WHERE id = ?", (episode,)),  # not the lead's whole number
+    )
+    offered = _offered(lead, source)
+    lead.close()
+    assert offered["notes"][notes[0]] is True
+    assert offered["notes"][notes[1]] is False
+    assert offered["notes"][notes[2]] is False
+    assert all(offered["notes"][n] for n in notes[3:])
+    assert offered["episodes"][episode] is False
+    assert offered["note_tags"] and all(offered["note_tags"].values())
+    assert not any(offered["cases"].values()) and not any(offered["chronology"].values())
+
+
+def test_nothing_is_known_to_a_lead_that_has_not_merged_the_source(tmp_path, pair):
+    lead = open_store(tmp_path / "lead.db")
+    offered = _offered(lead, pair["path"])
+    lead.close()
+    assert offered["notes"] and not any(v for rows in offered.values() for v in rows.values())
+
+
+def test_a_row_the_lead_holds_exactly_is_present_even_where_cleaning_would_change_it(tmp_path, pair):
+    # Only rows that may be written are cleaned: a row identical to the lead's is not a conflict.
+    from assistant.store import checksum
+
+    lead_path = tmp_path / "lead.db"
+    lead = open_store(lead_path)
+    merge_source(lead, pair["path"])
+    note = lead.scalar("SELECT id FROM notes WHERE section_id = 'overview'")
+    lead.close()
+    body = "Own account\x07 with a bell"
+    statement = ("UPDATE notes SET body = ?, checksum = ? WHERE id = ?", (body, checksum(body), note))
+    conn = sqlite3.connect(lead_path)
+    conn.execute(*statement)
+    conn.commit()
+    conn.close()
+    source = crafted(tmp_path, pair, statement)
+    lead = open_store(lead_path)
+    again = merge_source(lead, source)
+    lead.close()
+    assert not again.conflicts and again.cleaned == 0 and sum(again.added.values()) == 0
+
+
+@pytest.mark.parametrize("statement, message", [
+    ("UPDATE notes SET author_role = 'third' WHERE rowid = 1", "notes row 1 breaks a rule of the table"),
+    ("UPDATE notes SET updated_at = X'35' WHERE rowid = 2", "notes row 2: updated_at is not text"),
+    ("UPDATE episodes SET position = 'first' WHERE rowid = 1", "episodes row 1: position is not a whole number"),
+])
+def test_a_known_id_with_a_bad_row_is_still_refused_whole(tmp_path, pair, statement, message):
+    lead = open_store(tmp_path / "lead.db")
+    merge_source(lead, pair["path"])
+    events = lead.scalar("SELECT COUNT(*) FROM events")
+    conn = sqlite3.connect(pair["path"])
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    conn.execute(statement)
+    conn.commit()
+    conn.close()
+    with pytest.raises(MergeError) as caught:
+        merge_source(lead, pair["path"])
+    assert message in str(caught.value) and str(caught.value).endswith("nothing was merged.")
+    assert lead.scalar("SELECT COUNT(*) FROM events") == events
+    assert lead.scalar("SELECT COUNT(*) FROM merge_conflicts") == 0
+    lead.close()
+
+
+def test_text_passed_over_by_cleaning_is_exactly_the_text_cleaning_leaves_alone():
+    # The quick test that lets plain text skip cleaning must never pass over text cleaning would change.
+    from assistant.merge.checking import _unchanged_by_cleaning
+    from assistant.safe_text import clean_input
+
+    samples = [chr(c) for c in range(0x100)] + [f"a{chr(c)}b" for c in range(0x100)]
+    samples += ["plain words\tand\nlines", "\x1b[31mred", "\r\n", "caf\u00e9", "\u202eflipped", "", "\ud800"]
+    for text in samples:
+        if _unchanged_by_cleaning(text):
+            assert not clean_input(text).changed, repr(text)
+    assert _unchanged_by_cleaning("plain words\tand\nlines") and not _unchanged_by_cleaning("\x7f")

@@ -1,0 +1,38 @@
+"""Gathering the pairs' databases: hand-over copies and merging them into the lead reviewer's.
+
+A merge matches rows by id, cases by reference and chronology entries by their content (each import
+gives them new ids), adds what is new, skips what is already there, and sets aside (never overwrites)
+a row whose id exists with different content, or a case whose reference exists with another label.
+
+Every row that could be added is checked against the schema first (ids present, text is text, whole
+numbers are whole numbers, the tables' rules hold) and a source with a bad row is refused whole; text
+is cleaned on the way in exactly as typed text is. A row the lead already holds with exactly the same
+content (value for value, type for type) is counted as present without that work, since nothing of it
+is written. Rows erased here (the audit trail's tombstones) are left out, so an old hand-over cannot
+bring them back. Each source is merged in one transaction, so a merge killed part-way leaves nothing
+half done and a rerun completes it. Sources are opened read-only; rehearsal conversations are never
+merged; only regular files are opened.
+
+The parts: `source` (opening and reading a hand-over), `checking` (the schema's rules, cleaning, rows
+already known), `erased` (tombstones), `rows` (matching and adding, conflicts set aside), `merging`
+(one source in one transaction) and `hand_over` (making the copy a pair gives the lead).
+"""
+
+from __future__ import annotations
+
+from assistant.merge.hand_over import HandoverRefused, check_handover_target, handover
+from assistant.merge.merging import merge_source
+from assistant.merge.report import MergeError, MergeReport
+from assistant.merge.source import check_source_file, file_sha256, is_encrypted_source
+
+__all__ = [
+    "HandoverRefused",
+    "MergeError",
+    "MergeReport",
+    "check_handover_target",
+    "check_source_file",
+    "file_sha256",
+    "handover",
+    "is_encrypted_source",
+    "merge_source",
+]

@@ -1,0 +1,45 @@
+"""What a merge says it did, and the error that refuses a source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.store import StoreError
+
+
+class MergeError(StoreError):
+    """A source that cannot be merged; nothing from it was added."""
+
+
+@dataclass
+class MergeReport:
+    source: str
+    sha256: str
+    added: dict[str, int] = field(default_factory=dict)
+    already_present: int = 0
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    skipped_erased: int = 0
+    cleaned: int = 0
+    relabelled: list[str] = field(default_factory=list)
+    source_events: int = 0
+    earlier_events: int = 0
+
+    def summary(self) -> str:
+        added = sum(self.added.values())
+        parts = [f"{Path(self.source).name}: {added} rows added"]
+        if self.added.get("notes"):
+            parts.append(f"{self.added['notes']} notes")
+        parts.append(f"{self.already_present} already present")
+        if self.skipped_erased:
+            parts.append(f"{self.skipped_erased} rows skipped: erased here")
+        if self.conflicts:
+            parts.append(f"{len(self.conflicts)} set aside as conflicts (see merge_conflicts)")
+        for reference in self.relabelled:
+            parts.append(f"case {reference} has another label there (the label here is kept)")
+        if self.source_events < self.earlier_events:
+            parts.append(f"its audit trail holds {self.source_events} events, fewer than the {self.earlier_events}"
+                         " of an earlier hand-over from the same database (it may have been cut short)")
+        if self.cleaned:
+            parts.append(f"{self.cleaned} text values cleaned of control characters")
+        return ", ".join(parts) + "."

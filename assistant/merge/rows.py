@@ -1,0 +1,132 @@
+"""Matching a source's rows with the lead's and adding what is new; a row whose id (or a case whose
+reference) exists with other content is set aside in merge_conflicts, never overwritten."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from assistant.erasure import reference_hash
+from assistant.merge.report import MergeReport
+from assistant.merge.tables import CHRONOLOGY_KEY, KNOWN, content
+from assistant.store import new_id, now
+
+
+def merge_cases(conn: Any, cases: list[dict[str, Any]], provenance: str, path: Path, sha: str,
+                erased: tuple[set[str], set[str], set[str]], report: MergeReport) -> tuple[dict[str, str], set[str]]:
+    """Cases are matched by reference: pairs create the same case independently. A case erased here
+    (by id, or by reference while no case holds that reference now) is left out."""
+    mapping: dict[str, str] = {}
+    erased_here: set[str] = set()
+    added = 0
+    for case in cases:
+        existing = conn.execute("SELECT id, label FROM cases WHERE reference = ?", (case["reference"],)).fetchone()
+        if case["id"] in erased[1] or (existing is None and reference_hash(case["reference"]) in erased[2]):
+            erased_here.add(case["id"])
+            report.skipped_erased += 1
+            continue
+        if existing:
+            mapping[case["id"]] = existing[0]
+            report.already_present += 1
+            if existing[1] != case["label"]:
+                set_aside(conn, "cases", existing[0], case, path, sha, report)
+                report.relabelled.append(case["reference"])
+            continue
+        conn.execute(
+            "INSERT INTO cases (id, reference, label, created_at, source) VALUES (?, ?, ?, ?, ?)",
+            (case["id"], case["reference"], case["label"], case["created_at"], provenance),
+        )
+        mapping[case["id"]] = case["id"]
+        added += 1
+    report.added["cases"] = added
+    return mapping, erased_here
+
+
+def set_aside(conn: Any, table: str, row_id: str, row: dict[str, Any], path: Path, sha: str,
+              report: MergeReport) -> None:
+    """Record a row whose id exists here with other content (once per content), leaving both as they are."""
+    incoming = json.dumps(content(row), sort_keys=True, default=str)
+    known = conn.execute(
+        "SELECT 1 FROM merge_conflicts WHERE table_name = ? AND row_id = ? AND incoming = ?",
+        (table, row_id, incoming),
+    ).fetchone()
+    if not known:
+        conn.execute(
+            "INSERT INTO merge_conflicts (id, source_path, source_sha256, table_name, row_id, incoming,"
+            " found_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (new_id(), str(path), sha, table, row_id, incoming, now()),
+        )
+    report.conflicts.append({"table": table, "id": row_id})
+
+
+def merge_chronology(conn: Any, columns: list[str], rows: list[dict[str, Any]], case_map: dict[str, str],
+                     provenance: str, report: MergeReport) -> None:
+    """Chronology entries are matched by content (case, date, agency, summary, source): the lead and
+    every pair import the same file, each import with new ids. Repeated identical lines are kept as
+    often as the source has them."""
+    added = 0
+    wanted: Counter[tuple[Any, ...]] = Counter()
+    for row in rows:
+        row = {k: v for k, v in row.items() if k in columns}
+        row["case_id"] = case_map[row["case_id"]]
+        key = tuple(row.get(k, "") for k in CHRONOLOGY_KEY)
+        wanted[key] += 1
+        have = conn.execute(
+            "SELECT COUNT(*) FROM chronology WHERE case_id = ? AND date = ? AND agency = ? AND summary = ?"
+            " AND source_ref = ?", key).fetchone()[0]
+        if have >= wanted[key]:
+            report.already_present += 1
+            continue
+        if conn.execute("SELECT 1 FROM chronology WHERE id = ?", (row["id"],)).fetchone():
+            row["id"] = new_id()
+        if "source" in columns:
+            row["source"] = provenance
+        names = list(row)
+        conn.execute(f"INSERT INTO chronology ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                     [row[n] for n in names])
+        added += 1
+    report.added["chronology"] = added
+
+
+def merge_rows(conn: Any, table: str, columns: list[str], rows: list[dict[str, Any]],
+               case_map: dict[str, str], provenance: str, path: Path, sha: str, report: MergeReport) -> None:
+    """Rows matched by id: add the new ones, count the same ones as present, set aside the others."""
+    added = 0
+    for row in rows:
+        if row.get(KNOWN):  # found identical to the lead's inside this transaction
+            report.already_present += 1
+            continue
+        row = {k: v for k, v in row.items() if k in columns}
+        if "case_id" in row:
+            row["case_id"] = case_map.get(row["case_id"], row["case_id"])
+        existing = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row["id"],)).fetchone()
+        if existing is not None:
+            current = dict(zip([d[0] for d in conn.execute(f"SELECT * FROM {table} LIMIT 0").description], existing))
+            if content(current) == content(row):
+                report.already_present += 1
+                continue
+            set_aside(conn, table, row["id"], row, path, sha, report)
+            continue
+        if "source" in columns:
+            row["source"] = provenance
+        names = list(row)
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [row[n] for n in names],
+        )
+        added += 1
+    report.added[table] = added
+
+
+def merge_tags(conn: Any, tags: list[dict[str, Any]], gone: set[str], report: MergeReport) -> None:
+    """Add each tag whose note is here; a tag already here counts as present, so a second merge reports
+    as many rows as the first added."""
+    offered = [(t["note_id"], t["tag_id"], t["note_id"]) for t in tags if t["note_id"] not in gone]
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT OR IGNORE INTO note_tags (note_id, tag_id) SELECT ?, ? WHERE EXISTS"
+        " (SELECT 1 FROM notes WHERE id = ?)", offered)
+    report.added["note_tags"] = conn.total_changes - before
+    report.already_present += len(offered) - report.added["note_tags"]
