@@ -16,7 +16,6 @@ from assistant.errors import LearningTogetherError
 from assistant.revision_commands import COMMANDS as REVISION_COMMANDS, resolve_case, resolve_id
 from assistant.safe_text import visible, visible_json
 from assistant.store import StoreError, open_store
-from assistant.structure import DEFAULT_STRUCTURE, StructureError, load_structure
 
 
 class _Group(click.Group):
@@ -81,6 +80,13 @@ def _store(ctx: click.Context, *, exclusive: bool = False, create: bool = False)
     return store
 
 
+
+def _structure():
+    """The default structure, imported when a command needs it (pydantic is slow to import)."""
+    from assistant.structure import load_structure
+
+    return load_structure()
+
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]},
              commands=REVISION_COMMANDS)  # conversation, moment, episode, finding: revising work
 @click.option("--db", "db", type=click.Path(dir_okay=True, path_type=Path), default=None,
@@ -109,7 +115,7 @@ def structure() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def structure_check(files: tuple[Path, ...]) -> None:
     """Validate structure or scenario files: exit 0 when all are valid, else 1 with located errors."""
-    from assistant.structure import check_file
+    from assistant.structure import StructureError, check_file
 
     failed = False
     for path in files:
@@ -137,6 +143,8 @@ def structure_schema(rehearsal: bool) -> None:
 def structure_show(file: Path | None, fmt: str) -> None:
     """Print the structure as a guide to read or hand out (Markdown)."""
     from assistant.exports.guide import structure_guide
+
+    from assistant.structure import DEFAULT_STRUCTURE, load_structure
 
     click.echo(visible(structure_guide(load_structure(file or DEFAULT_STRUCTURE))), nl=False)
 
@@ -214,7 +222,7 @@ def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: i
     """Add synthetic, clearly marked demonstration cases (fictional; references start DEMO-)."""
     from assistant.demo import generate_demo
 
-    totals = generate_demo(_store(ctx, create=True), load_structure(), cases=cases, conversations=conversations,
+    totals = generate_demo(_store(ctx, create=True), _structure(), cases=cases, conversations=conversations,
                            notes=notes, seed=seed)
     click.echo(
         f"Added {totals['cases']} synthetic case(s), {totals['conversations']} conversations, "
@@ -238,7 +246,7 @@ def export(ctx: click.Context, reference: str | None, conversation_id: str | Non
 
     An existing file is refused unless --force is given; the database is never replaced."""
     store = _store(ctx)
-    structure = load_structure()
+    structure = _structure()
     if bool(reference) == bool(conversation_id) or (include_workflow_tags and reference):
         raise StoreError("Give either --case REF or --conversation ID (--include-workflow-tags is for a record).")
     from assistant.workflows import export_case_to, export_record_to
@@ -417,7 +425,7 @@ def coach(question: str, as_json: bool) -> None:
     """Classify a question: open, closed, leading, multiple or hindsight, with a gentler wording."""
     from assistant.coach import classify
 
-    verdict = classify(question, load_structure().coach)
+    verdict = classify(question, _structure().coach)
     if as_json:
         click.echo(visible_json(verdict.as_json()))
         return

@@ -12,7 +12,6 @@ import click
 
 from assistant.safe_text import visible, visible_json
 from assistant.short_ids import resolve_case, resolve_id, short_id
-from assistant.structure import load_structure
 
 ACTOR = "cli"
 LABEL_NAMES = {"practitioner_role": "role label", "agency": "agency", "lead_interviewer": "lead interviewer",
@@ -20,6 +19,13 @@ LABEL_NAMES = {"practitioner_role": "role label", "agency": "agency", "lead_inte
 FINDING_NAMES = {"statement": "statement", "in_this_case": "in this case", "systemic_evidence": "systemic evidence",
                  "why_it_matters": "why it matters", "questions": "questions", "typology_tag": "category",
                  "case_episodes": "case episodes", "notes": "notes"}
+
+
+def _structure():
+    """The default structure, imported when a command needs it (pydantic is slow to import)."""
+    from assistant.structure import load_structure
+
+    return load_structure()
 
 
 def _store(ctx: click.Context):
@@ -35,7 +41,7 @@ def _cut(text: str, width: int) -> str:
 def _conversation(store, text: str):
     from assistant.conversation import Conversation
 
-    return Conversation(store, load_structure(), resolve_id(store, "conversation", text), actor=ACTOR)
+    return Conversation(store, _structure(), resolve_id(store, "conversation", text), actor=ACTOR)
 
 
 def _history(rows: list[dict[str, Any]], names: dict[str, str]) -> None:
@@ -285,7 +291,7 @@ def finding_edit(ctx: click.Context, finding_id: str, reason: str, **fields: str
     from assistant.revisions import edit_finding
 
     store = _store(ctx)
-    changed = edit_finding(store, load_structure(), resolve_id(store, "finding", finding_id), reason=reason,
+    changed = edit_finding(store, _structure(), resolve_id(store, "finding", finding_id), reason=reason,
                            actor=ACTOR, **{k: v for k, v in fields.items() if v is not None})
     click.echo(f"Changed the {', '.join(FINDING_NAMES[c] for c in changed)}; the earlier wording is kept."
                if changed else "Nothing changed: the finding already says that.")

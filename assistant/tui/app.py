@@ -56,8 +56,9 @@ class LearningTogetherApp(App):
     def on_ready(self) -> None:
         # The home screen is painted: load the structure now, off the UI thread, so the first
         # conversation or review opens without a pause.
+        # Half a second later, so that importing pydantic does not compete with the first paint.
         if callable(self._structure):
-            self.run_worker(lambda: self.structure, thread=True, group="warm-up")
+            self.set_timer(0.5, lambda: self.run_worker(lambda: self.structure, thread=True, group="warm-up"))
 
     def on_mount(self) -> None:
         from assistant.tui.screens.home import HomeScreen
@@ -155,6 +156,13 @@ def crash_report(error: BaseException | None) -> str:
     return "\n".join(lines)
 
 
+def load_structure() -> "Structure":
+    """The default structure, imported on first use: pydantic costs more than the home screen's paint."""
+    from assistant.structure import load_structure as load
+
+    return load()
+
+
 def run_app(db: Path | None = None, passphrase: str | None = None) -> int:
     """Open the database (refusing anything unsafe) and run the app; returns the exit status.
 
@@ -164,7 +172,6 @@ def run_app(db: Path | None = None, passphrase: str | None = None) -> int:
     from getpass import getpass
 
     from assistant.settings import db_path
-    from assistant.structure import load_structure
     from assistant.workflows import passphrase_problem, passphrase_prompt, unlock
 
     path = db_path(db)
