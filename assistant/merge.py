@@ -32,7 +32,7 @@ from assistant.safe_text import clean_input
 from assistant.paths import short_name
 from assistant.store import (PassphraseNeeded, Store, StoreBusy, StoreError, chain_head, check_name, check_passphrase,
                              checksum, inspect_file, is_encrypted_file, new_id, not_recorded, now,
-                             open_read_only, writers_lock_path)
+                             open_lock_path, open_read_only, writers_lock_path)
 
 # Columns that change as a pair works and do not make two copies of a row different.
 # utc_offset: a conversation merged from a schema-5 pair database has none; it is information, not content.
@@ -147,7 +147,8 @@ def check_handover_target(store: Store, out: Path) -> Path:
         raise HandoverRefused(f"{out} is not a file name; give a file name for the hand-over copy.")
     check_name(out)
     database = Path(store.path)
-    protected = [database, *(Path(f"{database}{s}") for s in _COMPANIONS), writers_lock_path(database)]
+    protected = [database, *(Path(f"{database}{s}") for s in _COMPANIONS), writers_lock_path(database),
+                 open_lock_path(database)]
     try:
         resolved = out.resolve()
         protected_resolved = {p.resolve() for p in protected}
