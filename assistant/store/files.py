@@ -67,7 +67,8 @@ class LockFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._conn = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+        self._conn = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None,
+                                     check_same_thread=False)
         self._journal_in_memory = False
 
     def take(self, level: str) -> bool:
@@ -142,10 +143,17 @@ def open_lock_path(path: Path) -> Path:
 
 def _open_lock_file(lock: Path) -> LockFile | None:
     try:
-        os.close(os.open(lock, os.O_RDWR | os.O_CREAT, 0o600))
-        return LockFile(lock)
-    except (OSError, sqlite3.Error):
+        # Made only when missing: on Linux and macOS, closing any handle on a file drops every lock this
+        # program holds on it, so an existing lock file is never opened here except through SQLite.
+        os.close(os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
         return None  # a read-only folder: nothing can be written there anyway
+    try:
+        return LockFile(lock)
+    except sqlite3.Error:
+        return None  # a lock file this user may not write: nothing can be written beside it either
 
 
 def _writers_lock(path: Path, wait: float = LOCK_WAIT_SECONDS) -> LockFile | None:
