@@ -11,6 +11,7 @@ import hashlib
 import json
 import tomllib
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,7 +21,18 @@ from assistant.errors import LearningTogetherError
 from assistant.paths import not_a_regular_file
 
 MAX_STRUCTURE_BYTES = 512 * 1024
-STRUCTURES_DIR = Path(__file__).resolve().parent.parent / "structures"
+
+
+def _structures_dir() -> Path:
+    """The shipped structures: inside the installed package (`assistant/_structures`, put there by the
+    wheel), else `structures/` at the top of a source checkout or editable install."""
+    packaged = resources.files("assistant") / "_structures"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "structures"
+
+
+STRUCTURES_DIR = _structures_dir()
 DEFAULT_STRUCTURE = STRUCTURES_DIR / "learning-together.toml"
 REHEARSALS_DIR = STRUCTURES_DIR / "rehearsals"
 
