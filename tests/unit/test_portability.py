@@ -46,7 +46,7 @@ async def run():
         except StoreLocked as error:
             print("refused here:", error)
         other = subprocess.run([sys.executable, "-c", second_window, "--db", str(db)],
-                               capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                               capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
         print("refused there:", other.returncode, other.stderr.strip())
         await pilot.press("ctrl+q")
     print("fcntl still hidden:", sys.modules["fcntl"] is None)
