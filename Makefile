@@ -1,4 +1,5 @@
-# Two commands set everything up: `make run` and `make test`.
+# Two commands set everything up: `make run` and `make test` (which also builds the wheel and runs it from
+# a fresh virtual environment outside the checkout: tests/packaging).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,4 +27,4 @@ snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/tui/test_snapshots.py --snapshot-update
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -11,6 +11,7 @@ import hashlib
 import json
 import tomllib
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -23,7 +24,18 @@ if TYPE_CHECKING:
     from assistant.letters import LetterTemplate
 
 MAX_STRUCTURE_BYTES = 512 * 1024
-STRUCTURES_DIR = Path(__file__).resolve().parent.parent / "structures"
+
+
+def _structures_dir() -> Path:
+    """The shipped structures: inside the installed package (`assistant/_structures`, put there by the
+    wheel), else `structures/` at the top of a source checkout or editable install."""
+    packaged = resources.files("assistant") / "_structures"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "structures"
+
+
+STRUCTURES_DIR = _structures_dir()
 DEFAULT_STRUCTURE = STRUCTURES_DIR / "learning-together.toml"
 REHEARSALS_DIR = STRUCTURES_DIR / "rehearsals"
 DEFAULT_LETTER = STRUCTURES_DIR / "letters" / "introductory-letter.toml"

@@ -13,7 +13,9 @@ calls these rather than keeping a copy of its own.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -210,3 +212,15 @@ def format_duration(seconds: float) -> str:
     if seconds >= 3600:
         return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# ---------------------------------------------------------------- the hand-over's file name
+def handover_file_name(store: Store, today: date) -> str:
+    """`handover-CASE-LEAD-SECOND-DATE.db` from the pair's latest live conversation, so two pairs' copies
+    of one case do not replace each other on the lead reviewer's stick; `handover-DATE.db` before any."""
+    rows = store.query(
+        """SELECT c.reference, v.lead_interviewer, v.second_interviewer FROM conversations v
+           JOIN cases c ON c.id = v.case_id WHERE v.mode = 'live' ORDER BY v.updated_at DESC LIMIT 1""")
+    parts = [rows[0]["reference"], rows[0]["lead_interviewer"], rows[0]["second_interviewer"]] if rows else []
+    words = [re.sub(r"[^A-Za-z0-9]+", "-", part).strip("-")[:40] for part in parts]
+    return "-".join(["handover", *[w for w in words if w], today.isoformat()]) + ".db"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from assistant.store import (SQLITE_HEADER, Store, StoreBusy, StoreError, make_private_dirs, not_recorded,
-                             writers_lock_path)
+                             open_lock_path, writers_lock_path)
 
 MAX_NAME_BYTES = 255
 # App-chosen names leave room for a "-NNN" to tell them apart.
@@ -83,8 +83,9 @@ def _looks_like_database(path: Path) -> bool:
 
 def _protected(store: Store) -> list[Path]:
     database = Path(store.path)
-    # The writers' lock too: replacing it would give later writers a new file to lock, not the held one.
-    return [*(Path(f"{database}{suffix}") for suffix in _DATABASE_SUFFIXES), writers_lock_path(database)]
+    # The lock files too: replacing one would give later programs a new file to lock, not the held one.
+    return [*(Path(f"{database}{suffix}") for suffix in _DATABASE_SUFFIXES), writers_lock_path(database),
+            open_lock_path(database)]
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -10,7 +10,7 @@ import assistant.store as _store_module
 from assistant.merge.source import file_sha256
 from assistant.paths import short_name
 from assistant.store import (Store, StoreBusy, StoreError, chain_head, check_name, check_passphrase, not_recorded,
-                             open_read_only, writers_lock_path)
+                             open_lock_path, open_read_only, writers_lock_path)
 
 
 class HandoverRefused(StoreError):
@@ -38,7 +38,8 @@ def check_handover_target(store: Store, out: Path) -> Path:
         raise HandoverRefused(f"{out} is not a file name; give a file name for the hand-over copy.")
     check_name(out)
     database = Path(store.path)
-    protected = [database, *(Path(f"{database}{s}") for s in _COMPANIONS), writers_lock_path(database)]
+    protected = [database, *(Path(f"{database}{s}") for s in _COMPANIONS), writers_lock_path(database),
+                 open_lock_path(database)]
     try:
         resolved = out.resolve()
         protected_resolved = {p.resolve() for p in protected}

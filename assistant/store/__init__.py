@@ -28,7 +28,7 @@ from assistant.store.errors import (PassphraseNeeded, StoreBusy, StoreError, Sto
                                     not_recorded)
 from assistant.store.files import (LOCK_WAIT_SECONDS, PARTIAL_PATTERN, WRITERS_OUT_WAIT_SECONDS, _private_partial,
                                    check_name, check_regular, clean_stale_partials, default_db_path,
-                                   make_private_dirs, writers_lock_path)
+                                   make_private_dirs, open_lock_path, writers_lock_path)
 from assistant.store.ids import checksum, local_offset, new_id, now
 from assistant.store.inspection import BUSY_TIMEOUT_MS, inspect_file, open_read_only
 
@@ -39,7 +39,7 @@ __all__ = [
     "check_passphrase", "check_regular", "checksum", "clean_stale_partials", "config_dir", "database_fingerprint",
     "default_db_path", "encrypt_database", "event_hash", "event_mac", "inspect_file", "is_encrypted_file",
     "load_audit_key", "local_offset", "make_private_dirs", "new_id", "not_recorded", "now", "open_read_only",
-    "open_store", "plain_backups", "verify_audit", "writers_lock_path",
+    "open_lock_path", "open_store", "plain_backups", "verify_audit", "writers_lock_path",
 ]
 
 

@@ -1,17 +1,18 @@
 """Files beside the database: paths, private folders, partial files, name checks and the lock files.
 
-Every lock the product takes goes through `_flock`. Copies and new databases are built in short, hidden
+Every lock the product takes is a `LockFile` and goes through `_flock`. Copies and new databases are built in short, hidden
 partial files beside their target and renamed into place; `clean_stale_partials` removes the ones that
 programs killed part-way left behind.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
 import secrets
+import sqlite3
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -53,23 +54,77 @@ def make_private_dirs(path: str | Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------- locks
-# Every lock the product takes goes through `_flock`: the one place that knows how (fcntl for now).
+# Every lock the product takes is a `LockFile` and goes through `_flock`. The locks are SQLite's own
+# file locks on small empty lock files: the same code on Linux, macOS and Windows (no `fcntl`, no
+# `msvcrt`), shared or exclusive, checked between connections of one program as well as between
+# programs, and released by the system when a program dies.
 LOCK_WAIT_SECONDS = 30.0  # how long a writer waits for an `encrypt` or `rekey` to finish
 WRITERS_OUT_WAIT_SECONDS = 2.0  # how long `encrypt`/`rekey` wait for writers to finish a command
 
 
-def _flock(handle: Any, *, exclusive: bool, wait: float = 0.0) -> bool:
-    """Take (or convert) an advisory lock on an open file; False when it is not free within `wait` seconds."""
-    mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
-    deadline = time.monotonic() + wait
-    while True:
+class LockFile:
+    """A held (or free) lock on one lock file: shared (with other shared holders) or exclusive."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None,
+                                     check_same_thread=False)
+        self._journal_in_memory = False
+
+    def take(self, level: str) -> bool:
+        """Drop what is held and try once for `level`; False when someone else holds it."""
+        conn = self._conn
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         try:
-            fcntl.flock(handle.fileno(), mode)
+            if not self._journal_in_memory:  # an exclusive lock would otherwise leave a journal file
+                conn.execute("PRAGMA journal_mode = MEMORY")
+                self._journal_in_memory = True
+            if level == "shared":
+                conn.execute("BEGIN")
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the shared lock itself
+            else:
+                conn.execute("BEGIN EXCLUSIVE")
             return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
+        except sqlite3.OperationalError as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "locked" in str(error) or "busy" in str(error):
                 return False
-            time.sleep(0.002)
+            raise StoreError(f"The lock file {self.path} cannot be used ({error}); remove it and try "
+                             "again.") from None
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"The lock file {self.path} cannot be used ({error}); remove it and try "
+                             "again.") from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # A connection lives on until the garbage collector finds it; a lock dropped with its owner must
+    # be released at once, as a closed file's would be.
+    __del__ = close
+
+
+def _flock(handle: LockFile, *, exclusive: bool, wait: float = 0.0) -> bool:
+    """Take (or convert) a lock; False when it is not free within `wait` seconds."""
+    return _take(handle, "exclusive" if exclusive else "shared", wait)
+
+
+def _take(handle: LockFile, level: str, wait: float) -> bool:
+    deadline = time.monotonic() + wait
+    while not handle.take(level):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
+def _lock_path(path: Path, kind: str) -> Path:
+    path = Path(os.path.realpath(path))  # one lock for the file, whichever link it is opened through
+    name = f".{path.name}{kind}.lock"
+    if len(os.fsencode(name)) > MAX_NAME_BYTES:
+        name = f".lt.{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]}{kind}.lock"
+    return path.with_name(name)
 
 
 def writers_lock_path(path: Path) -> Path:
@@ -78,24 +133,32 @@ def writers_lock_path(path: Path) -> Path:
     A separate file, not the database, because `encrypt` replaces the database file. A name too long
     for the disk with `.` and `.lock` around it gets a short one made from a hash of the name instead.
     """
-    path = Path(os.path.realpath(path))  # one lock for the file, whichever link it is opened through
-    name = f".{path.name}.lock"
-    if len(os.fsencode(name)) > MAX_NAME_BYTES:
-        name = f".lt.{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]}.lock"
-    return path.with_name(name)
+    return _lock_path(path, "")
 
 
-def _open_lock_file(path: Path) -> Any | None:
+def open_lock_path(path: Path) -> Path:
+    """The lock file a window holds while it has the database open, so a second window is refused."""
+    return _lock_path(path, ".open")
+
+
+def _open_lock_file(lock: Path) -> LockFile | None:
     try:
-        fd = os.open(writers_lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+        # Made only when missing: on Linux and macOS, closing any handle on a file drops every lock this
+        # program holds on it, so an existing lock file is never opened here except through SQLite.
+        os.close(os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     except OSError:
         return None  # a read-only folder: nothing can be written there anyway
-    return os.fdopen(fd, "r+b")
+    try:
+        return LockFile(lock)
+    except sqlite3.Error:
+        return None  # a lock file this user may not write: nothing can be written beside it either
 
 
-def _writers_lock(path: Path, wait: float = LOCK_WAIT_SECONDS) -> Any | None:
+def _writers_lock(path: Path, wait: float = LOCK_WAIT_SECONDS) -> LockFile | None:
     """Join the writers of `path` (shared); waits while an `encrypt` or `rekey` holds it alone."""
-    handle = _open_lock_file(path)
+    handle = _open_lock_file(writers_lock_path(path))
     if handle is None:
         return None
     if not _flock(handle, exclusive=False, wait=wait):
@@ -105,9 +168,9 @@ def _writers_lock(path: Path, wait: float = LOCK_WAIT_SECONDS) -> Any | None:
     return handle
 
 
-def _writers_out(path: Path, wait: float = WRITERS_OUT_WAIT_SECONDS) -> Any | None:
+def _writers_out(path: Path, wait: float = WRITERS_OUT_WAIT_SECONDS) -> LockFile:
     """Hold `path`'s writers lock alone, or refuse: for commands that replace or rekey the file."""
-    handle = _open_lock_file(path)
+    handle = _open_lock_file(writers_lock_path(path))
     if handle is None:
         raise StoreError(f"{path.parent} is read-only here; {path.name} cannot be changed.")
     if not _flock(handle, exclusive=True, wait=wait):
@@ -116,10 +179,12 @@ def _writers_out(path: Path, wait: float = WRITERS_OUT_WAIT_SECONDS) -> Any | No
     return handle
 
 
-def _take_write_lock(path: Path) -> Any:
-    """An advisory lock so only one window or program writes to a database at a time."""
-    handle = open(path, "rb")
-    if not _flock(handle, exclusive=True):
+def _take_write_lock(path: Path) -> LockFile | None:
+    """A lock so only one window or program writes to a database at a time."""
+    handle = _open_lock_file(open_lock_path(path))
+    if handle is None:
+        return None
+    if not _take(handle, "exclusive", 0.0):
         handle.close()
         raise StoreLocked(
             f"{path.name} is already open in another window or program; close it there first."
@@ -162,8 +227,11 @@ def check_regular(path: Path, what: str = "database") -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a program with this id is running (its partial files are then left alone)."""
     if pid == os.getpid():
         return True
+    if sys.platform == "win32":
+        return _alive_on_windows(pid)  # os.kill(pid, 0) would end the program there, not ask about it
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -171,6 +239,21 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError):
         return True
     return True
+
+
+def _alive_on_windows(pid: int) -> bool:
+    import ctypes  # only here: Windows' own process calls
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return kernel32.GetLastError() == 5  # access denied: it exists, someone else's
+    try:
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def clean_stale_partials(folder: Path) -> list[str]:

@@ -71,8 +71,10 @@ class LearningTogetherApp(App):
             self.push_screen(HomeScreen())
         try:
             loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(signum, self._save_and_exit)
+            # SIGHUP (terminal closed) exists only on Linux and macOS.
+            for name in ("SIGTERM", "SIGHUP"):
+                if hasattr(signal, name):
+                    loop.add_signal_handler(getattr(signal, name), self._save_and_exit)
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # no signal support here (a non-main thread in tests): quitting still saves drafts
 

@@ -60,6 +60,14 @@ class HomeScreen(Screen):
                 Text(str(row["note_count"])), safe(row["agency"]), safe(row["case_label"]),
                 Text(row["updated_at"][:16].replace("T", " ")), key=row["id"],
             )
+        # A case added from the command line or with its chronology, before its first conversation.
+        for case in cases:
+            if not case["conversations"]:
+                table.add_row(
+                    Text("No conversation yet", style="dim"), safe(case["reference"]), Text(""), Text("0"),
+                    Text(""), safe(case["label"]), Text(case["created_at"][:16].replace("T", " ")),
+                    key=CASE_ROW + case["id"],
+                )
         if not cases:
             text = Text(
                 "Welcome. There are no cases yet.\n\n"
@@ -69,7 +77,8 @@ class HomeScreen(Screen):
                 "notes over with H; lead reviewers merge the hand-over files with G.",
             )
         elif not conversations:
-            text = Text(f"{len(cases)} case(s), no conversations yet. Press N to start one.")
+            text = Text(f"{len(cases)} case(s), no conversations yet. Choose a case and press Enter, or "
+                        "press N, to start one.")
         else:
             in_progress = sum(1 for c in conversations if c["status"] == "in_progress")
             text = Text(
@@ -80,8 +89,8 @@ class HomeScreen(Screen):
             text.append("\nThis database is not encrypted: `learning-together encrypt` protects it with a "
                         "passphrase.", style="italic")
         self.query_one("#home-intro", Static).update(text)
-        table.display = bool(conversations)
-        if conversations:
+        table.display = bool(table.row_count)
+        if table.row_count:
             table.focus()
 
     def _selected_id(self) -> str | None:
@@ -98,10 +107,26 @@ class HomeScreen(Screen):
     @guarded
     def action_resume(self) -> None:
         conversation_id = self._selected_id()
-        if conversation_id:
+        if conversation_id and conversation_id.startswith(CASE_ROW):
+            self._start_for_case(conversation_id.removeprefix(CASE_ROW))
+        elif conversation_id:
             from assistant.tui.screens.conversation import ConversationScreen
 
             self.app.push_screen(ConversationScreen(conversation_id))
+
+    def _start_for_case(self, case_id: str) -> None:
+        """The new-conversation form with this case already chosen."""
+        from textual.widgets import Select
+
+        from assistant.tui.screens.new_conversation import NewConversationScreen
+
+        form = NewConversationScreen()
+        self.app.push_screen(form)
+
+        def choose() -> None:
+            form.query_one("#case", Select).value = case_id
+
+        form.call_after_refresh(choose)
 
     @guarded
     def action_new_conversation(self) -> None:
@@ -172,8 +197,9 @@ class HomeScreen(Screen):
         from pathlib import Path
 
         from assistant.tui.screens.dialogs import TextPrompt
+        from assistant.workflows import handover_file_name
 
-        default = Path(self.app.store.path).parent / "exports" / f"handover-{date.today().isoformat()}.db"
+        default = Path(self.app.store.path).parent / "exports" / handover_file_name(self.app.store, date.today())
         self.app.push_screen(TextPrompt(
             "Hand over this database to the lead reviewer",
             [("path", "Save the copy as", str(default)),
@@ -202,6 +228,9 @@ class HomeScreen(Screen):
         from assistant.tui.screens.structure_browser import StructureBrowser
 
         self.app.push_screen(StructureBrowser())
+
+
+CASE_ROW = "case:"  # the row key of a case with no conversation yet, before the case's id
 
 
 def split_paths(text: str) -> list[str]:
