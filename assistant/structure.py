@@ -110,6 +110,20 @@ class CoachSuggestions(_Frozen):
     closed: Text
 
 
+class CoachShapes(_Frozen):
+    """The shapes of a question the coach reads beyond single words (see `[coach.shapes]`)."""
+
+    blame_openings: tuple[Text, ...] = Field(min_length=1)
+    negations: tuple[Text, ...] = Field(min_length=1)
+    nobody_openings: tuple[Text, ...] = Field(min_length=1)
+    obligation_openings: tuple[Text, ...] = Field(min_length=1)
+    subordinators: tuple[Text, ...] = ()
+    tag_auxiliaries: tuple[Text, ...] = Field(min_length=1)
+    tag_pronouns: tuple[Text, ...] = Field(min_length=1)
+    tag_endings: tuple[Text, ...] = ()
+    asking_openings: tuple[Text, ...] = Field(min_length=1)
+
+
 class CoachWords(_Frozen):
     """Word lists for the question coach; matching is whole-word and case-insensitive."""
 
@@ -119,6 +133,7 @@ class CoachWords(_Frozen):
     open_starters: tuple[Text, ...] = Field(min_length=1)
     rewordings: tuple[Text, ...] = Field(min_length=1)
     suggestions: "CoachSuggestions"
+    shapes: CoachShapes
 
 
 class Structure(_Frozen):
