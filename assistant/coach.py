@@ -1,7 +1,8 @@
 """The question coach: what kind of question was asked, and a gentler way to ask it.
 
-Pure functions over the structure's word lists (`[coach]` in the structure file). Kinds, from most to
-least serious: hindsight (hindsight or blame language), leading, multiple, closed; otherwise open.
+Pure functions over the structure's word lists and shapes (`[coach]` and `[coach.shapes]` in the structure
+file). Kinds, from most to least serious: hindsight (hindsight or blame, in words or in the shape of a
+negated "why wasn't…" question), leading (including tag questions), multiple, closed; otherwise open.
 """
 
 from __future__ import annotations
@@ -202,6 +203,9 @@ def _closed_or_statement(sentence: str, words: CoachWords, triggers: list[Trigge
         if _without_fillers(sentence) != sentence and sentence.split(" ")[0].strip(",") == "so":
             # "So the school was waiting for social care?" hands the practitioner a conclusion.
             return [Trigger("leading", "so … ? (a conclusion to agree with)")]
+        assumed = _find(words.shapes.assumptions, sentence) if words.shapes.assumptions else []
+        if assumed:
+            return [Trigger("leading", f"{assumed[0]} … ? (an assumption to agree with)")]
         return [Trigger("closed", "a statement asked as a yes/no question")]
     return []
 

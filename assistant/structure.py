@@ -121,6 +121,7 @@ class CoachShapes(_Frozen):
     tag_auxiliaries: tuple[Text, ...] = Field(min_length=1)
     tag_pronouns: tuple[Text, ...] = Field(min_length=1)
     tag_endings: tuple[Text, ...] = ()
+    assumptions: tuple[Text, ...] = ()
     asking_openings: tuple[Text, ...] = Field(min_length=1)
 
 
