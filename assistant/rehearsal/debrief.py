@@ -21,9 +21,9 @@ a an and any are as at be did do does for from had has have how i in is it me of
 their them then there these they this those to us was we were what when where which who why with you
 your yours can could would will just about tell
 """.split())
-# A question covers a prompt when it carries this share of the prompt's own words (or words that begin
-# the same way: "understood" and "understand").
-CLOSE_ENOUGH = 0.6
+# A question covers a prompt when it carries at least two of the prompt's own words and this share of them
+# (a word counts when it begins the same way: "understood" and "understand").
+CLOSE_ENOUGH = 0.5
 
 
 def _stems(text: str) -> set[str]:

@@ -178,8 +178,8 @@ def respond(scenario: Scenario, structure: Structure, question: str, section_id:
             answer, facts = topical
         else:
             answer = _by_section(full, brief, guarded, verdict.kind, trust, section_id, memory)
-        if verdict.kind == "open" and not facts and (extra := _raised(scenario, section_id, trust, memory)):
-            answer = f"{answer} {extra}"
+            if verdict.kind == "open" and (extra := _raised(scenario, section_id, trust, memory)):
+                answer = f"{answer} {extra}"
     if answer == memory.last_answer:
         answer = next(line for line in NOTHING_TO_ADD if line != memory.last_answer)
     return Reply(answer, verdict, facts, trust)

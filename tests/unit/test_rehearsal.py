@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from assistant.cases import list_cases
@@ -205,3 +207,45 @@ def test_debrief_counts_a_prompt_asked_in_its_own_words_and_trust_over_time(stor
     assert figures["prompts_asked"] == ["overview.own_story", "overview.part_played"]
     assert figures["trust"]["after_each_question"] == [3, 4, 2]
     assert "did_not_know_role" in figures["facts_missed"]
+
+
+def test_rehearse_command_line_json(cli):
+    questions = "\n".join([
+        "# a trainer's script", "Can you tell me about what was happening for you when you sent the form?",
+        "[overview]", "Tell us about the family and your involvement with them, from when you first met them.",
+        "Did no one think to ring social care?", "What happened when you didn't hear back?", ""])
+    result = cli("rehearse", "--scenario", "probation-fax", "--json", input=questions)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"turns", "debrief"} and len(data["turns"]) == 4
+    first, _, blame, chase = data["turns"]
+    assert first["section"] == "introduction" and [f["id"] for f in first["facts"]] == ["fax_number_changed"]
+    assert blame["kind"] == "hindsight" and blame["suggestion"] and blame["trust"] < data["turns"][1]["trust"]
+    assert [f["id"] for f in chase["facts"]] == ["no_acknowledgement"]
+    figures = data["debrief"]
+    assert figures["questions"] == 4 and "overview.own_story" in figures["prompts_asked"]
+    assert figures["facts_surfaced"] == ["fax_number_changed", "no_acknowledgement"]
+    assert len(figures["trust"]["after_each_question"]) == 4 and figures["flagged"][0]["kind"] == "hindsight"
+
+
+def test_rehearse_command_line_text_and_errors(cli):
+    result = cli("rehearse", "--scenario", "health-visitor-housing",
+                 input="[overview]\nWhat do you remember about the baby's clinic appointments?\n")
+    assert result.returncode == 0, result.stderr
+    assert "three weigh-in appointments" in result.stdout and "(fact surfaced: missed_appointments)" in result.stdout
+    assert "Debrief:" in result.stdout and "Trust: 2 → 3" in result.stdout
+    unknown = cli("rehearse", "--scenario", "nobody-here", input="What happened?\n")
+    assert unknown.returncode == 1 and "no rehearsal scenario 'nobody-here'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    section = cli("rehearse", "--scenario", "probation-fax", input="[records]\nWhat happened?\n")
+    assert section.returncode == 1 and "no section 'records'" in section.stderr
+
+
+def test_structure_show_scenario_and_brief(cli):
+    page = cli("structure", "show", "--scenario", "probation-fax")
+    assert page.returncode == 0 and "REHEARSAL" in page.stdout and "empty room" not in page.stdout
+    brief = cli("structure", "show", "--scenario", "probation-fax", "--brief")
+    assert brief.returncode == 0 and "Role-player's brief" in brief.stdout
+    assert "empty room" in brief.stdout and "The pattern underneath" in brief.stdout
+    alone = cli("structure", "show", "--brief")
+    assert alone.returncode != 0 and "--brief needs --scenario" in alone.stderr
