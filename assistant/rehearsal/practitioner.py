@@ -142,9 +142,9 @@ def _by_section(full: list[str], brief: str, guarded: str, kind: str, trust: int
         return brief
     if trust == 0:
         return guarded
-    said = {t.answer for t in memory.turns if t.section_id == section_id}
+    said = [t.answer for t in memory.turns if t.section_id == section_id]
     for answer in full:
-        if answer not in said:
+        if not any(earlier.startswith(answer) for earlier in said):  # said already, perhaps with more after it
             return answer
     return AS_I_SAID + _lower_first(_first_sentence(full[0]))
 

@@ -17,8 +17,13 @@ def scenarios(structure):
     return {s.id: s for s in list_scenarios(structure)}
 
 
-def test_both_required_scenarios_ship(scenarios):
-    assert {"probation-fax", "health-visitor-housing"} <= set(scenarios)
+def test_four_scenarios_ship_each_a_different_agency_and_pattern(scenarios):
+    assert {"probation-fax", "health-visitor-housing", "school-dsl-thresholds", "paediatric-registrar-bruise"} \
+        <= set(scenarios)
+    assert len({s.practitioner.agency for s in scenarios.values()}) == len(scenarios)
+    assert len({s.brief.pattern.split("(")[0] for s in scenarios.values()}) == len(scenarios)
+    for scenario in scenarios.values():
+        assert scenario.unknowns and scenario.raises and all(a.more for a in scenario.answers)
     fax = scenarios["probation-fax"]
     assert "fax" in fax.summary and any("restructure" in f.text for f in fax.facts)
     housing = scenarios["health-visitor-housing"]
@@ -160,6 +165,7 @@ def test_the_practitioner_raises_something_once_trust_has_grown(structure, scena
         "What else was going on?", "What happened next?"])
     raised = [r.answer for r in replies if "I keep going back to the word 'again'" in r.answer]
     assert len(raised) == 1 and replies[1].answer.endswith("the whole of my job.")
+    assert not replies[2].answer.startswith(replies[1].answer[:40])  # what came with the raise is not said again
 
 
 def test_honest_i_dont_know_for_what_they_could_not_have_known(structure, scenarios):

@@ -14,7 +14,8 @@ from textual.widgets import Footer, Header, Static
 
 from assistant.coach import classify
 from assistant.conversation import list_conversations
-from assistant.rehearsal import Rehearsal, debrief, start_rehearsal
+from assistant.rehearsal import TRUST_LABELS, Rehearsal, debrief, start_rehearsal
+from assistant.rehearsal.debrief import trust_line
 from assistant.store import StoreError
 from assistant.structure import StructureError, list_scenarios
 from assistant.tui.guard import guarded, shielded
@@ -90,7 +91,8 @@ class RehearsalScreen(ConversationScreen):
         story = self.scenario.practitioner
         text.append(f"{story.role}, {story.agency} (fictional). ", style="bold")
         text.append(story.story.strip(), style="italic")
-        text.append("\n")
+        trust = self.rehearsal.memory().trust
+        text.append(f"\nTrust: {TRUST_LABELS[trust]} ({trust} of 4)\n", style="bold")
         for question in self.rehearsal.questions()[-12:]:
             text.append("\nYou: ", style="bold")
             text.append(safe(question["question"]))
@@ -155,7 +157,9 @@ class DebriefScreen(Screen):
         text = Text(f"{figures['scenario']}\n\n", style="bold")
         text.append(f"{figures['questions']} questions: " + ", ".join(
             f"{KIND_LABELS[k]} {n}" for k, n in figures["kinds"].items()) + f"  ({figures['open_share']:.0%} open)\n")
-        text.append(f"{figures['prompts_covered']} of {figures['prompts_total']} prompts covered.\n\n")
+        text.append(f"{figures['prompts_covered']} of {figures['prompts_total']} prompts covered"
+                    f" ({len(figures['prompts_asked'])} asked in your questions).\n")
+        text.append(f"Trust: {trust_line(figures)}\n\n")
         text.append("Time per section\n", style="bold")
         for section in structure.sections:
             seconds = figures["seconds_by_section"].get(section.id)
