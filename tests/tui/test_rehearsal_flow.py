@@ -28,10 +28,18 @@ async def choose(pilot, scenario_id: str) -> None:
 
 
 async def ask(pilot, question: str) -> None:
+    """Type a question and press Enter; wait until it is stored (a loaded machine can be slow)."""
+    screen = pilot.app.screen
+    asked = len(screen.rehearsal.questions())
     await fill(pilot, question=question)
-    pilot.app.screen.query_one("#question").focus()
+    screen.query_one("#question").focus()
     await pilot.press("enter")
-    await pilot.pause()
+    for _ in range(100):
+        await pilot.pause()
+        if len(screen.rehearsal.questions()) > asked:
+            break
+        await pilot.pause(0.05)
+    assert len(screen.rehearsal.questions()) == asked + 1, f"not asked: {question}"
 
 
 async def test_a_rehearsal_ends_in_a_debrief_that_counts_what_was_asked(tmp_path):
