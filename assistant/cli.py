@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from assistant import settings
+from assistant.cli_practice import coach, rehearse, show_scenario
 from assistant.errors import LearningTogetherError
 from assistant.revision_commands import COMMANDS as REVISION_COMMANDS, resolve_case, resolve_id
 from assistant.safe_text import visible, visible_json
@@ -140,10 +141,16 @@ def structure_schema(rehearsal: bool) -> None:
 @structure.command("show")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["md"]), default="md", show_default=True)
-def structure_show(file: Path | None, fmt: str) -> None:
-    """Print the structure as a guide to read or hand out (Markdown)."""
+@click.option("--scenario", "scenario_id", help="A rehearsal scenario's page instead (its id).")
+@click.option("--brief", is_flag=True, help="With --scenario: the brief for a colleague playing the practitioner.")
+def structure_show(file: Path | None, fmt: str, scenario_id: str | None, brief: bool) -> None:
+    """Print the structure as a guide to read or hand out (Markdown), or a rehearsal scenario."""
     from assistant.exports.guide import structure_guide
 
+    if scenario_id or brief:
+        if not scenario_id:
+            raise click.UsageError("--brief needs --scenario ID.")
+        return click.echo(visible(show_scenario(scenario_id, brief)), nl=False)
     from assistant.structure import DEFAULT_STRUCTURE, load_structure
 
     click.echo(visible(structure_guide(load_structure(file or DEFAULT_STRUCTURE))), nl=False)
@@ -417,23 +424,9 @@ def erase(ctx: click.Context, conversation_id: str | None, reference: str | None
         click.echo(visible(line))
 
 
-# ------------------------------------------------------------------ coach
-@main.command()
-@click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-def coach(question: str, as_json: bool) -> None:
-    """Classify a question: open, closed, leading, multiple or hindsight, with a gentler wording."""
-    from assistant.coach import classify
-
-    verdict = classify(question, _structure().coach)
-    if as_json:
-        click.echo(visible_json(verdict.as_json()))
-        return
-    click.echo(f"{verdict.kind}" + (f" (also: {', '.join(verdict.kinds[1:])})" if len(verdict.kinds) > 1 else ""))
-    for trigger in verdict.triggers:
-        click.echo(f"  {trigger.kind}: {visible(trigger.words)}")
-    if verdict.suggestion:
-        click.echo(f"Try: {visible(verdict.suggestion)}")
+# ------------------------------------------------------------------ practice: the coach and rehearsals
+main.add_command(coach)
+main.add_command(rehearse)
 
 
 # ------------------------------------------------------------------ audit

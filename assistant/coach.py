@@ -1,7 +1,8 @@
 """The question coach: what kind of question was asked, and a gentler way to ask it.
 
-Pure functions over the structure's word lists (`[coach]` in the structure file). Kinds, from most to
-least serious: hindsight (hindsight or blame language), leading, multiple, closed; otherwise open.
+Pure functions over the structure's word lists and shapes (`[coach]` and `[coach.shapes]` in the structure
+file). Kinds, from most to least serious: hindsight (hindsight or blame, in words or in the shape of a
+negated "why wasn't…" question), leading (including tag questions), multiple, closed; otherwise open.
 """
 
 from __future__ import annotations
@@ -88,31 +89,125 @@ def _first_question(question: str) -> str:
     return head.strip(" ,;") + "?"
 
 
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip(" .!?")]
+
+
+def _opens_with(text: str, phrases: tuple[str, ...]) -> str | None:
+    """The longest of `phrases` the text opens with (after fillers), as whole words."""
+    opening = _without_fillers(text)
+    found = [p for p in map(_normalise, phrases) if re.match(re.escape(p) + r"(?![\w'])", opening)]
+    return max(found, key=len) if found else None
+
+
+def _asks(sentence: str, words: CoachWords) -> bool:
+    """Whether a sentence asks something, rather than reflecting back ("That sounds hard.")."""
+    return sentence.endswith("?") or _opens_with(sentence, words.shapes.asking_openings) is not None \
+        or _starter(words, sentence)[0] is not None
+
+
+def _main_clause(text: str, words: CoachWords, limit: int = 7) -> str:
+    """The first few words, up to a subordinating word: where a question's own negation sits."""
+    tokens = text.split(" ")[:limit]
+    subordinators = {_normalise(w) for w in words.shapes.subordinators}
+    for i, token in enumerate(tokens[1:], start=1):
+        if token.strip(",") in subordinators:
+            return " ".join(tokens[:i])
+    return " ".join(tokens)
+
+
+def _blame_shape(question: str, words: CoachWords) -> str | None:
+    """Blame carried by the shape of a question: "Why wasn't…", "Did no one…", "Should it have…"."""
+    shapes = words.shapes
+    opening = _opens_with(question, shapes.blame_openings)
+    if opening:
+        clause = _main_clause(_without_fillers(question), words)[len(opening):]
+        for negation in map(_normalise, shapes.negations):
+            if re.search((r"\w" if negation == "n't" else r"(?<![\w'])") + re.escape(negation) + r"(?![\w'])", clause):
+                return f"{opening} … {negation}"
+    nobody = _opens_with(question, shapes.nobody_openings)
+    if nobody:
+        return nobody
+    obligation = _opens_with(question, shapes.obligation_openings)
+    if obligation and re.search(r"(?<![\w'])have (?:been|\w+ed)\b", _main_clause(question, words, 9)):
+        return f"{obligation} … have"
+    return None
+
+
+def _tag_question(question: str, words: CoachWords) -> str | None:
+    """A tag on the end ("…, isn't it?", "…, right?") that asks for agreement."""
+    match = re.search(r",\s*([\w' ]+?)\s*\?$", question)
+    if not match:
+        return None
+    tag = match.group(1)
+    shapes = words.shapes
+    if tag in {_normalise(e) for e in shapes.tag_endings}:
+        return tag
+    parts = tag.split(" ")
+    auxiliaries = {_normalise(a) for a in shapes.tag_auxiliaries}
+    pronouns = {_normalise(p) for p in shapes.tag_pronouns}
+    if len(parts) == 2 and parts[0] in auxiliaries and parts[1] in pronouns:
+        return tag
+    if len(parts) == 3 and parts[1] == "not" and parts[0] in auxiliaries and parts[2] in pronouns:
+        return tag
+    return None
+
+
 def classify(question: str, words: CoachWords) -> Verdict:
-    """Classify one question; see the module docstring for the order of seriousness."""
+    """Classify one question; see the module docstring for the order of seriousness.
+
+    Words are looked for across the whole question; its shape is read sentence by sentence, so a
+    reflection before the question ("That sounds hard. How was it?") is not counted as a question."""
     text = _normalise(question)
     triggers: list[Trigger] = []
     for phrase in _find(words.hindsight, text):
         triggers.append(Trigger("hindsight", phrase))
+    asks = [s for s in _sentences(text) if _asks(s, words)] or [text]
+    for sentence in asks:
+        blame = _blame_shape(sentence, words)
+        if blame and not any(blame.startswith(t.words) or t.words.startswith(blame) for t in triggers):
+            triggers.append(Trigger("hindsight", blame))
     for phrase in _find(words.leading, text):
         # "why didn't you" is hindsight; its tail "didn't you" is not also leading.
         if not any(phrase in t.words for t in triggers if t.kind == "hindsight"):
             triggers.append(Trigger("leading", phrase))
-    questions = text.count("?")
-    if questions >= 2:
-        triggers.append(Trigger("multiple", f"{questions} question marks"))
+    tag = _tag_question(asks[-1], words)
+    if tag and not any(t.kind == "leading" for t in triggers):
+        triggers.append(Trigger("leading", f"the tag \u201c{tag}?\u201d"))
+    if len(asks) >= 2:
+        triggers.append(Trigger("multiple", f"{len(asks)} questions in one"))
     else:
-        join = _CLAUSE_JOIN.search(_without_fillers(text))
-        if join and join.start() > 0:  # "And how did that feel?" is one question
-            triggers.append(Trigger("multiple", join.group(0)))
-    starter_kind, starter = _starter(words, text)
-    if starter_kind == "closed":
-        triggers.append(Trigger("closed", starter))
-    elif starter_kind is None and text.endswith("?") and not any(t.kind == "leading" for t in triggers):
-        triggers.append(Trigger("closed", "a statement asked as a yes/no question"))
+        triggers += _joined_questions(asks[0], words)
+    triggers += _closed_or_statement(asks[0], words, triggers)
     kinds = tuple(k for k in SEVERITY if any(t.kind == k for t in triggers)) or ("open",)
     kind = kinds[0]
     return Verdict(kind, kinds, tuple(triggers), _suggest(kind, question, words))
+
+
+def _joined_questions(sentence: str, words: CoachWords) -> list[Trigger]:
+    """'What did you see and who did you tell?' is two questions; 'Tell me about X and what
+    happened next' is one request whose clauses all hang from "tell me about"."""
+    if _opens_with(sentence, words.shapes.asking_openings):
+        return []
+    join = _CLAUSE_JOIN.search(_without_fillers(sentence))
+    if join and join.start() > 0:  # "And how did that feel?" is one question
+        return [Trigger("multiple", join.group(0))]
+    return []
+
+
+def _closed_or_statement(sentence: str, words: CoachWords, triggers: list[Trigger]) -> list[Trigger]:
+    starter_kind, starter = _starter(words, sentence)
+    if starter_kind == "closed":
+        return [Trigger("closed", starter)]
+    if starter_kind is None and sentence.endswith("?") and not any(t.kind == "leading" for t in triggers):
+        if _without_fillers(sentence) != sentence and sentence.split(" ")[0].strip(",") == "so":
+            # "So the school was waiting for social care?" hands the practitioner a conclusion.
+            return [Trigger("leading", "so … ? (a conclusion to agree with)")]
+        assumed = _find(words.shapes.assumptions, sentence) if words.shapes.assumptions else []
+        if assumed:
+            return [Trigger("leading", f"{assumed[0]} … ? (an assumption to agree with)")]
+        return [Trigger("closed", "a statement asked as a yes/no question")]
+    return []
 
 
 def _suggest(kind: str, question: str, words: CoachWords) -> str:

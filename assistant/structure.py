@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, 
 from assistant.errors import LearningTogetherError
 from assistant.paths import not_a_regular_file
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: the scenario models build on the structure's
     from assistant.letters import LetterTemplate
+    from assistant.scenario import Scenario
 
 MAX_STRUCTURE_BYTES = 512 * 1024
 
@@ -126,6 +127,21 @@ class CoachSuggestions(_Frozen):
     closed: Text
 
 
+class CoachShapes(_Frozen):
+    """The shapes of a question the coach reads beyond single words (see `[coach.shapes]`)."""
+
+    blame_openings: tuple[Text, ...] = Field(min_length=1)
+    negations: tuple[Text, ...] = Field(min_length=1)
+    nobody_openings: tuple[Text, ...] = Field(min_length=1)
+    obligation_openings: tuple[Text, ...] = Field(min_length=1)
+    subordinators: tuple[Text, ...] = ()
+    tag_auxiliaries: tuple[Text, ...] = Field(min_length=1)
+    tag_pronouns: tuple[Text, ...] = Field(min_length=1)
+    tag_endings: tuple[Text, ...] = ()
+    assumptions: tuple[Text, ...] = ()
+    asking_openings: tuple[Text, ...] = Field(min_length=1)
+
+
 class CoachWords(_Frozen):
     """Word lists for the question coach; matching is whole-word and case-insensitive."""
 
@@ -135,6 +151,7 @@ class CoachWords(_Frozen):
     open_starters: tuple[Text, ...] = Field(min_length=1)
     rewordings: tuple[Text, ...] = Field(min_length=1)
     suggestions: "CoachSuggestions"
+    shapes: CoachShapes
 
 
 class Structure(_Frozen):
@@ -200,83 +217,6 @@ class Structure(_Frozen):
     def content_hash(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-# ------------------------------------------------------------------ rehearsal scenarios
-
-
-class ScenarioPractitioner(_Frozen):
-    role: Text
-    agency: Text
-    story: Text
-
-
-class ScenarioAnswer(_Frozen):
-    """What the simulated practitioner says in one section, by the kind of question asked."""
-
-    section: Identifier
-    open: Text
-    closed: Text
-    guarded: Text
-
-
-class ScenarioMoment(_Frozen):
-    title: Text
-    approximate_time: Text
-    mindset: Text
-    influences: Text
-    factors: tuple[Identifier, ...] = ()
-
-
-class ScenarioFact(_Frozen):
-    """A fact revealed only to an open question touching one of its topics."""
-
-    id: Identifier
-    topics: tuple[Text, ...] = Field(min_length=1)
-    text: Text
-    sections: tuple[Identifier, ...] = ()
-
-
-class Scenario(_Frozen):
-    """A fictional practitioner for rehearsal: what they say, their moments, their hidden facts."""
-
-    kind: Literal["rehearsal"]
-    id: Identifier
-    version: Annotated[str, Field(min_length=1, max_length=32)]
-    title: Text
-    structure: Identifier
-    summary: Text
-    practitioner: ScenarioPractitioner
-    answers: tuple[ScenarioAnswer, ...] = Field(min_length=1)
-    moments: tuple[ScenarioMoment, ...] = Field(min_length=1)
-    facts: tuple[ScenarioFact, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique(self) -> "Scenario":
-        _require_unique([a.section for a in self.answers], "answer section")
-        _require_unique([f.id for f in self.facts], "fact id")
-        return self
-
-    def check_against(self, structure: Structure) -> list[str]:
-        """References this scenario makes into `structure` that do not resolve."""
-        problems = []
-        sections = structure.section_by_id
-        for answer in self.answers:
-            if answer.section not in sections:
-                problems.append(f"answers: unknown section '{answer.section}'")
-        for fact in self.facts:
-            for section in fact.sections:
-                if section not in sections:
-                    problems.append(f"facts '{fact.id}': unknown section '{section}'")
-        for i, moment in enumerate(self.moments):
-            for factor in moment.factors:
-                tag = structure.tag_by_id.get(factor)
-                if tag is None or tag.group != "factor":
-                    problems.append(f"moments[{i}]: '{factor}' is not a contributory-factor tag")
-        return problems
-
-    def answer_for(self, section_id: str) -> ScenarioAnswer | None:
-        return next((a for a in self.answers if a.section == section_id), None)
 
 
 # ------------------------------------------------------------------ loading
@@ -388,8 +328,10 @@ def load_structure(path: str | Path = DEFAULT_STRUCTURE) -> Structure:
         raise StructureError(str(path), ("nested too deeply to be a structure",)) from None
 
 
-def load_scenario(path: str | Path, structure: Structure | None = None) -> Scenario:
+def load_scenario(path: str | Path, structure: Structure | None = None) -> "Scenario":
     """Load and validate a rehearsal scenario (checked against `structure` when given)."""
+    from assistant.scenario import Scenario
+
     path = Path(path)
     data = _read_toml(path)
     try:
@@ -430,7 +372,7 @@ def load_letter_template(path: str | Path = DEFAULT_LETTER) -> "LetterTemplate":
         raise StructureError(str(path), _problems(error, data)) from None
 
 
-def list_scenarios(structure: Structure) -> list[Scenario]:
+def list_scenarios(structure: Structure) -> list["Scenario"]:
     """Every valid rehearsal scenario shipped with the product, by title."""
     scenarios = []
     for path in sorted(REHEARSALS_DIR.glob("*.toml")):
@@ -440,6 +382,8 @@ def list_scenarios(structure: Structure) -> list[Scenario]:
 
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema editors use to check rehearsal scenario files."""
+    from assistant.scenario import Scenario
+
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Learning Together rehearsal scenario"

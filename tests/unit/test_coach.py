@@ -1,4 +1,5 @@
-"""The question coach on a labelled set of 160 questions: precision and recall per kind, with floors."""
+"""The question coach on labelled questions: a development set the rules are written from, and a held-out
+test set they are never tuned on, with precision and recall per kind."""
 
 from __future__ import annotations
 
@@ -10,24 +11,25 @@ import pytest
 
 from assistant.coach import KINDS, classify, note_hints
 
-LABELLED = Path(__file__).resolve().parent.parent / "data" / "coach_questions.tsv"
-# Floors agreed for the coach: below these the coach misleads trainees more than it helps.
-FLOORS = {"open": (0.85, 0.85), "closed": (0.85, 0.85), "leading": (0.85, 0.80), "multiple": (0.85, 0.85),
-          "hindsight": (0.90, 0.85)}
+DATA = Path(__file__).resolve().parent.parent / "data"
+DEVELOPMENT = DATA / "coach_dev.tsv"
+HELD_OUT = DATA / "coach_test.tsv"
+# Below these the coach misleads trainees more than it helps.
+TEST_FLOOR = 0.85
 
 
-def labelled():
+def labelled(path: Path) -> list[tuple[str, str, str]]:
+    """(kind, voice, question) rows of a labelled file."""
     rows = []
-    for line in LABELLED.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            kind, question = line.split("\t", 1)
-            rows.append((kind, question))
+            kind, voice, question = line.split("\t", 2)
+            rows.append((kind, voice, question))
     return rows
 
 
-def scores(structure):
-    rows = labelled()
-    predicted = [(kind, classify(question, structure.coach).kind, question) for kind, question in rows]
+def scores(structure, path: Path):
+    predicted = [(kind, classify(question, structure.coach).kind, question) for kind, _, question in labelled(path)]
     figures = {}
     for kind in KINDS:
         tp = sum(1 for truth, guess, _ in predicted if truth == kind and guess == kind)
@@ -36,27 +38,59 @@ def scores(structure):
         figures[kind] = {"n": tp + fn, "precision": tp / (tp + fp) if tp + fp else 0.0,
                          "recall": tp / (tp + fn) if tp + fn else 0.0}
     errors = [(t, g, q) for t, g, q in predicted if t != g]
-    return figures, errors, len(rows)
+    return figures, errors, len(predicted)
 
 
-def test_labelled_set_is_large_and_spans_every_kind():
-    counts = Counter(kind for kind, _ in labelled())
-    assert sum(counts.values()) >= 150
-    assert set(counts) == set(KINDS) and min(counts.values()) >= 20
-
-
-def test_precision_and_recall_per_kind(structure, capsys):
-    figures, errors, total = scores(structure)
-    report = [f"coach on {total} labelled questions:"]
+def _report(name: str, figures, errors, total, show_errors: bool) -> str:
+    lines = [f"coach on the {name} ({total} questions):"]
     for kind, f in figures.items():
-        report.append(f"  {kind:<10} n={f['n']:<3} precision {f['precision']:.2f}  recall {f['recall']:.2f}")
-    for truth, guess, question in errors:
-        report.append(f"  miss: {truth} read as {guess}: {question}")
+        lines.append(f"  {kind:<10} n={f['n']:<3} precision {f['precision']:.2f}  recall {f['recall']:.2f}")
+    if show_errors:
+        lines += [f"  miss: {truth} read as {guess}: {question}" for truth, guess, question in errors]
+    return "\n".join(lines)
+
+
+def test_labelled_sets_are_large_varied_and_separate():
+    development, held_out = labelled(DEVELOPMENT), labelled(HELD_OUT)
+    assert len(development) + len(held_out) >= 400
+    for rows in (development, held_out):
+        counts = Counter(kind for kind, _, _ in rows)
+        assert set(counts) == set(KINDS) and min(counts.values()) >= 30
+    assert len({voice for _, voice, _ in development + held_out}) >= 4
+    seen = {q.lower() for _, _, q in development}
+    assert not [q for _, _, q in held_out if q.lower() in seen]
+
+
+def test_development_set(structure, capsys):
+    figures, errors, total = scores(structure, DEVELOPMENT)
     with capsys.disabled():
-        print("\n" + "\n".join(report))
-    for kind, (precision, recall) in FLOORS.items():
-        assert figures[kind]["precision"] >= precision, (kind, figures[kind])
-        assert figures[kind]["recall"] >= recall, (kind, figures[kind])
+        print("\n" + _report("development set", figures, errors, total, show_errors=True))
+    for kind in KINDS:
+        assert figures[kind]["precision"] >= 0.9 and figures[kind]["recall"] >= 0.9, (kind, figures[kind])
+
+
+def test_held_out_test_set(structure, capsys):
+    # Only the figures are printed, not the questions missed: the rules must not be tuned on this set.
+    figures, errors, total = scores(structure, HELD_OUT)
+    with capsys.disabled():
+        print("\n" + _report("held-out test set", figures, errors, total, show_errors=False))
+    for kind in KINDS:
+        assert figures[kind]["precision"] >= TEST_FLOOR, (kind, figures[kind])
+        assert figures[kind]["recall"] >= TEST_FLOOR, (kind, figures[kind])
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("That sounds like a lot to carry. How did it feel?", "open"),
+    ("Tell me about how concerns usually got to children's social care and what happened afterwards", "open"),
+    ("It was a busy week, wasn't it?", "leading"),
+    ("Did no one think to ask the school?", "hindsight"),
+    ("How come the referral wasn't chased?", "hindsight"),
+    ("Why wasn't the baby weighed?", "hindsight"),
+    ("What did you see? Who did you tell?", "multiple"),
+    ("What did you see and who did you tell?", "multiple"),
+])
+def test_shapes_of_new_wording(structure, question, kind):
+    assert classify(question, structure.coach).kind == kind
 
 
 @pytest.mark.parametrize("question,kind,trigger", [

@@ -14,7 +14,8 @@ from textual.widgets import Footer, Header, Static
 
 from assistant.coach import classify
 from assistant.conversation import list_conversations
-from assistant.rehearsal import Rehearsal, debrief, start_rehearsal
+from assistant.rehearsal import TRUST_LABELS, Rehearsal, debrief, start_rehearsal
+from assistant.rehearsal.debrief import trust_line
 from assistant.store import StoreError
 from assistant.structure import StructureError, list_scenarios
 from assistant.tui.guard import guarded, shielded
@@ -43,8 +44,10 @@ def open_rehearsals(app) -> None:
             label.append(safe(f"{scenarios[row['scenario_id']].title} ({row['note_count']} notes)", single_line=True))
             options.append((label, ("resume", row["id"], row["scenario_id"])))
     for scenario in scenarios.values():
-        label = Text(f"▶ {scenario.title}\n", style="bold")
-        label.append(scenario.summary.strip(), style="")
+        label = Text("▶ ", style="bold")
+        label.append(safe(scenario.title, "bold"))
+        label.append("\n")
+        label.append(safe(scenario.summary.strip()))
         options.append((label, ("start", None, scenario.id)))
 
     def chosen(value) -> None:
@@ -88,16 +91,19 @@ class RehearsalScreen(ConversationScreen):
     def _show_transcript(self) -> None:
         text = Text()
         story = self.scenario.practitioner
-        text.append(f"{story.role}, {story.agency} (fictional). ", style="bold")
-        text.append(story.story.strip(), style="italic")
-        text.append("\n")
+        # Scenario files are written by trainers: shown through safe() like any imported text.
+        text.append(safe(f"{story.role}, {story.agency} (fictional). ", "bold"))
+        text.append(safe(story.story.strip(), "italic"))
+        trust = self.rehearsal.memory().trust
+        text.append(f"\nTrust: {TRUST_LABELS[trust]} ({trust} of 4)\n", style="bold")
         for question in self.rehearsal.questions()[-12:]:
             text.append("\nYou: ", style="bold")
             text.append(safe(question["question"]))
             text.append(f"  [{KIND_LABELS[question['kind']]}]", style="reverse" if question["kind"] != "open" else "")
             if question["kind"] != "open":
-                text.append("\nCoach: " + classify(question["question"], self.app.structure.coach).suggestion,
-                            style="italic")
+                text.append("\nCoach: ", style="italic")
+                text.append(safe(classify(question["question"], self.app.structure.coach).suggestion,
+                                 style="italic"))
             text.append("\nPractitioner: ", style="bold")
             text.append(safe(question["answer"]))
             text.append("\n")
@@ -152,10 +158,13 @@ class DebriefScreen(Screen):
         figures = debrief(self.rehearsal)
         structure = self.rehearsal.structure
         facts = {f.id: f.text for f in self.rehearsal.scenario.facts}
-        text = Text(f"{figures['scenario']}\n\n", style="bold")
+        text = safe(figures["scenario"], "bold")
+        text.append("\n\n")
         text.append(f"{figures['questions']} questions: " + ", ".join(
             f"{KIND_LABELS[k]} {n}" for k, n in figures["kinds"].items()) + f"  ({figures['open_share']:.0%} open)\n")
-        text.append(f"{figures['prompts_covered']} of {figures['prompts_total']} prompts covered.\n\n")
+        text.append(f"{figures['prompts_covered']} of {figures['prompts_total']} prompts covered"
+                    f" ({len(figures['prompts_asked'])} asked in your questions).\n")
+        text.append(f"Trust: {trust_line(figures)}\n\n")
         text.append("Time per section\n", style="bold")
         for section in structure.sections:
             seconds = figures["seconds_by_section"].get(section.id)
@@ -164,15 +173,21 @@ class DebriefScreen(Screen):
             text.append(f"  {mark} {section.title}{shown}\n")
         text.append("\nFacts the practitioner shared\n", style="bold")
         for fact_id in figures["facts_surfaced"]:
-            text.append(f"  ✓ {facts[fact_id]}\n")
+            text.append("  ✓ ")
+            text.append(safe(facts[fact_id]))
+            text.append("\n")
         text.append("Facts that never came out (ask openly about these areas next time)\n", style="bold")
         for fact_id in figures["facts_missed"]:
-            text.append(f"  ○ {facts[fact_id]}\n")
+            text.append("  ○ ")
+            text.append(safe(facts[fact_id]))
+            text.append("\n")
         text.append("\nQuestions to practise again\n", style="bold")
         for item in figures["flagged"]:
             text.append("  • ")
             text.append(safe(item["question"]))
-            text.append(f"  [{KIND_LABELS[item['kind']]}]\n    → {item['suggestion']}\n", style="italic")
+            text.append(f"  [{KIND_LABELS[item['kind']]}]\n    → ", style="italic")
+            text.append(safe(item["suggestion"], "italic"))
+            text.append("\n")
         if not figures["flagged"]:
             text.append("  Every question was open.\n")
         self.query_one("#debrief-text", Static).update(text)
