@@ -81,19 +81,17 @@ class Conversation:
         return state
 
     def update_returning_state(self, conn: Any, assignments: str, params: dict[str, Any],
-                               chain_head_for: str | None = None, snapshot: bool = True) -> dict[str, Any]:
+                               chain_head_for: str | None = None) -> dict[str, Any]:
         """Inside a write: `UPDATE conversations SET <assignments>` on this conversation, handing back the
         snapshot's row as it stands after the transaction's changes (pass it to `keep` after the commit).
         With `chain_head_for` (a device id) the row also carries "_chain": the audit chain's head and that
-        device's last number, for the event written next (`Store.event(head=…)`). Without `snapshot` only
-        that comes back (pass nothing to `keep`)."""
+        device's last number, for the event written next (`Store.event(head=…)`)."""
         chain = ""
         if chain_head_for is not None:
-            chain = (f"{', ' if snapshot else 'RETURNING '}json_array((SELECT hash FROM events ORDER BY rowid DESC LIMIT 1),"
+            chain = (", json_array((SELECT hash FROM events ORDER BY rowid DESC LIMIT 1),"
                      " (SELECT MAX(device_seq) FROM events WHERE device = :chain_device), :chain_device) AS _chain")
             params = {**params, "chain_device": chain_head_for}
-        returning = RETURNING_SNAPSHOT if snapshot else ""
-        row = conn.execute(f"UPDATE conversations SET {assignments} WHERE id = :id {returning}{chain}",
+        row = conn.execute(f"UPDATE conversations SET {assignments} WHERE id = :id {RETURNING_SNAPSHOT}{chain}",
                            {**params, "id": self.id}).fetchone()
         if row is None:
             raise ConversationError("That conversation does not exist in this database.")

@@ -147,13 +147,16 @@ class Notes:
         stamp = now()
         store = conversation.store
         with store.write() as conn:
-            written = conn.execute(
-                "INSERT INTO notes (id, conversation_id, section_id, prompt_id, episode_id, author_role, body,"
-                " checksum, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-                " WHERE ? IS NULL OR (SELECT data_version FROM pragma_data_version) = ?",
-                (note_id, conversation.id, section.id, prompt_id, episode_id, author_role, text, checksum(text),
-                 stamp, stamp, *([state.data_version] * 2 if state is not None else [None, None])),
-            ).rowcount
+            values = (note_id, conversation.id, section.id, prompt_id, episode_id, author_role, text, checksum(text),
+                      stamp, stamp)
+            columns = ("INSERT INTO notes (id, conversation_id, section_id, prompt_id, episode_id, author_role, body,"
+                       " checksum, created_at, updated_at)")
+            if state is None:
+                written = conn.execute(f"{columns} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).rowcount
+            else:  # only if the snapshot checked against is still the database's
+                written = conn.execute(f"{columns} SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                                       " WHERE (SELECT data_version FROM pragma_data_version) = ?",
+                                       (*values, state.data_version)).rowcount
             if not written:
                 return None  # another program changed the database since the snapshot: nothing to undo
             if tags:  # one statement for all of them
@@ -163,15 +166,18 @@ class Notes:
                 conn.execute("DELETE FROM drafts WHERE conversation_id = ? AND slot = ?", (conversation.id, clear_draft))
             # A note for the current stop hands back the screen's next snapshot; one for a named section
             # (imports, demo data) does not, so saving stays as quick however many notes there are.
-            snapshot = conversation.update_returning_state(conn, "updated_at = :stamp", {"stamp": stamp},
-                                                           chain_head_for=store.device_id,
-                                                           snapshot=state is not None)
+            snapshot = None
+            if state is not None:
+                snapshot = conversation.update_returning_state(conn, "updated_at = :stamp", {"stamp": stamp},
+                                                               chain_head_for=store.device_id)
+            else:
+                conversation.touch(conn)
             store.event(
                 "create", "note", note_id,
                 {"conversation": conversation.id, "section": section.id, "checksum": checksum(text), "tags": tags},
-                author_role, head=snapshot.pop("_chain"),
+                author_role, head=snapshot.pop("_chain") if snapshot else None,
             )
-        if state is not None:
+        if snapshot is not None:
             conversation.keep(snapshot)
         return SavedNote(note_id, cleaned.changes)
 
