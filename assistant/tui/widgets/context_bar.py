@@ -25,6 +25,7 @@ class ContextBar(Horizontal):
         self._entered = time.monotonic()
         self._base_total = 0.0
         self._base_section = 0.0
+        self._line = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="context-line")
@@ -43,9 +44,10 @@ class ContextBar(Horizontal):
             self._base_section = coverage.seconds_by_section.get(state.stop.section.id, 0.0)
         row, case = state.row, state.case
         who = f"{row['practitioner_role']}" + (f" · {row['agency']}" if row["agency"] else "")
-        self.query_one("#context-line", Static).update(
-            safe(f"{case['reference']} · {case['label']} · {who}", "bold", single_line=True)
-        )
+        line = f"{case['reference']} · {case['label']} · {who}"
+        if line != self._line:  # the same line is not repainted on every key
+            self._line = line
+            self.query_one("#context-line", Static).update(safe(line, "bold", single_line=True))
         self.tick()
 
     def tick(self) -> None:

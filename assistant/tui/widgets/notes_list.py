@@ -42,18 +42,25 @@ class NotesList(OptionList):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.last_deleted: str | None = None  # set by the screen once the delete is saved
+        self._shown: tuple | None = None  # the notes on screen
 
     def show(self, notes: list[dict[str, Any]], tag_by_id: dict[str, Any]) -> None:
-        self.clear_options()
+        shown = tuple((n["id"], n["author_role"], n["body"], tuple(n["tags"])) for n in notes)
+        if shown == self._shown and self.option_count:
+            return  # the same notes: no rebuild, no repaint, and the highlighted note stays
+        self._shown = shown
+        options = []
         for note in notes:
             labels = ", ".join(tag_by_id[t].label for t in note["tags"] if t in tag_by_id)
             line = Text(f"[{note['author_role']}] ", style="bold")
             line.append(safe(note["body"]))
             if labels:
                 line.append(f"\n    {labels}", style="dim italic")
-            self.add_option(Option(line, id=note["id"]))
+            options.append(Option(line, id=note["id"]))
         if not notes:
-            self.add_option(Option(Text("No notes here yet.", style="dim"), id=NO_NOTES, disabled=True))
+            options.append(Option(Text("No notes here yet.", style="dim"), id=NO_NOTES, disabled=True))
+        self.clear_options()
+        self.add_options(options)  # at once: one layout, not one per option
 
     def selected_note(self) -> str | None:
         """The highlighted note's id while the list has focus (keys elsewhere never act on a note)."""

@@ -21,7 +21,13 @@ class PromptPanel(VerticalScroll):
         yield Static(id="guidance")
         yield Static(id="later-line")
 
+    _shown: tuple = ()  # what is on screen, so an unchanged panel is not repainted
+
     def show(self, state: ConversationState, *, guidance: bool, narrow: bool) -> None:
+        shown = (state.stop, state.prompt_index, state.mark, len(state.later), guidance, narrow)
+        if shown == self._shown:
+            return
+        self._shown = shown
         stop = state.stop
         section = stop.section
         index = state.prompt_index

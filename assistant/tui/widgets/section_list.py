@@ -40,9 +40,11 @@ class SectionList(OptionList):
     class StopChosen(Message):
         stop: Stop
 
+    _shown: tuple = ()  # what is on screen, so an unchanged list is not rebuilt and repainted
+
     def show(self, snapshot: ConversationState) -> None:
         highlighted = None
-        self.clear_options()
+        options = []
         for index, (stop, state) in enumerate(zip(snapshot.stops, snapshot.section_states)):
             if index == snapshot.stop_index:
                 state = "current"
@@ -55,7 +57,13 @@ class SectionList(OptionList):
                 label = Text(f"{glyph} {stop.section.title}")
             if state == "current":
                 label.stylize("bold")
-            self.add_option(StopOption(label, stop, index))
+            options.append(StopOption(label, stop, index))
+        shown = (tuple(option.prompt.plain for option in options), highlighted)
+        if shown == self._shown:
+            return  # nothing changed: no repaint
+        self._shown = shown
+        self.clear_options()
+        self.add_options(options)  # at once: one layout, not one per option
         if highlighted is not None:
             self.highlighted = highlighted
 
