@@ -111,6 +111,9 @@ class Conversation:
     def keep(self, row: dict[str, Any]) -> ConversationState:
         """After the commit: the snapshot the write handed back is the current one, without reading again."""
         state = read_state(self, row)
+        if getattr(self.store.conn, "in_transaction", True):
+            self._state = None  # written inside a caller's transaction that may yet be rolled back: not kept
+            return state
         self._state, self._changes = state, getattr(self.store.conn, "total_changes", -1)
         self._fresh = True
         return state
@@ -119,7 +122,8 @@ class Conversation:
         """After saving a draft: the snapshot stays current (only its draft changed), so the next key reads
         nothing but SQLite's data version."""
         state = self._state
-        if state is None or changes_before != self._changes:
+        if state is None or changes_before != self._changes or getattr(self.store.conn, "in_transaction", True):
+            self._state = None
             return
         if slot == state.stop.slot:
             self._state = dataclasses.replace(state, draft=text)
