@@ -52,6 +52,7 @@ class NoteEditor(SafeTextArea):
         self._paused_until = 0.0
         self._autosave_failed = False
         self._retry_timer: Timer | None = None
+        self._retrying = False
 
     @property
     def draft_slot(self) -> str:
@@ -114,19 +115,26 @@ class NoteEditor(SafeTextArea):
             self._autosave_failed = True
 
     def keep_retrying(self) -> bool:
-        """Ask for the save again every second; False when already asking."""
-        if self._retry_timer is not None:
-            return False
-        self._retry_timer = self.set_interval(SAVE_RETRY_SECONDS, self._retry)
-        return True
+        """Ask for the save again in a second; True the first time, so the user is told once.
+
+        One request at a time: a save that waits out the lock takes longer than the second between
+        requests, so requests must not pile up behind it."""
+        first = not self._retrying
+        self._retrying = True
+        if self._retry_timer is None:
+            self._retry_timer = self.set_timer(SAVE_RETRY_SECONDS, self._retry)
+        return first
 
     def stop_retrying(self) -> None:
         if self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
+        if self._retrying:
+            self._retrying = False
             self.post_message(self.Notice("Saved."))
 
     def _retry(self) -> None:
+        self._retry_timer = None
         if not self.text.strip():
             self.stop_retrying()
         else:
