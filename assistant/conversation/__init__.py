@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import TYPE_CHECKING, Any
 
 from assistant.conversation import lifecycle
@@ -25,7 +27,7 @@ from assistant.conversation.model import (
 )
 from assistant.conversation.moments import Moments
 from assistant.conversation.notes import Drafts, Notes
-from assistant.conversation.state import read_state
+from assistant.conversation.state import RETURNING_SNAPSHOT, read_state
 from assistant.conversation.walk import Walk
 from assistant.previous import previous_values
 from assistant.store import Store, now
@@ -50,6 +52,7 @@ class Conversation:
         self.actor = actor
         self._state: ConversationState | None = None
         self._changes = -1
+        self._fresh = False  # the snapshot came back with this connection's own write: no need to check it
         self.walk = Walk(self)
         self.moments = Moments(self)
         self.notes = Notes(self)
@@ -65,6 +68,9 @@ class Conversation:
         changes = getattr(self.store.conn, "total_changes", None)
         state = self._state
         if state is not None and changes is not None and changes == self._changes:
+            if self._fresh:
+                self._fresh = False
+                return state
             version = self.store.scalar("PRAGMA data_version")
             if version == state.data_version:
                 return state
@@ -74,6 +80,55 @@ class Conversation:
         else:
             self._state, self._changes = state, (changes if changes is not None else -1)
         return state
+
+    def update_returning_state(self, conn: Any, assignments: str, params: dict[str, Any],
+                               chain_head_for: str | None = None) -> dict[str, Any]:
+        """Inside a write: `UPDATE conversations SET <assignments>` on this conversation, handing back the
+        snapshot's row as it stands after the transaction's changes (pass it to `keep` after the commit).
+        With `chain_head_for` (a device id) the row also carries "_chain": the audit chain's head and that
+        device's last number, for the event written next (`Store.event(head=…)`)."""
+        chain = ""
+        if chain_head_for is not None:
+            chain = (", json_array((SELECT hash FROM events ORDER BY rowid DESC LIMIT 1),"
+                     " (SELECT MAX(device_seq) FROM events WHERE device = :chain_device), :chain_device) AS _chain")
+            params = {**params, "chain_device": chain_head_for}
+        row = conn.execute(f"UPDATE conversations SET {assignments} WHERE id = :id {RETURNING_SNAPSHOT}{chain}",
+                           {**params, "id": self.id}).fetchone()
+        if row is None:
+            raise ConversationError("That conversation does not exist in this database.")
+        row = dict(row)
+        if chain:
+            row["_chain"] = tuple(json.loads(row["_chain"]))
+        return row
+
+    def held_state(self) -> ConversationState:
+        """The snapshot held, when this connection has changed nothing since reading it, else a fresh one;
+        whether another program changed the database is for the caller to check (its data_version)."""
+        changes = getattr(self.store.conn, "total_changes", None)
+        if self._state is not None and changes is not None and changes == self._changes:
+            return self._state
+        return self.state()
+
+    def keep(self, row: dict[str, Any]) -> ConversationState:
+        """After the commit: the snapshot the write handed back is the current one, without reading again."""
+        state = read_state(self, row)
+        if getattr(self.store.conn, "in_transaction", True):
+            self._state = None  # written inside a caller's transaction that may yet be rolled back: not kept
+            return state
+        self._state, self._changes = state, getattr(self.store.conn, "total_changes", -1)
+        self._fresh = True
+        return state
+
+    def kept_draft(self, changes_before: int, slot: str, text: str) -> None:
+        """After saving a draft: the snapshot stays current (only its draft changed), so the next key reads
+        nothing but SQLite's data version."""
+        state = self._state
+        if state is None or changes_before != self._changes or getattr(self.store.conn, "in_transaction", True):
+            self._state = None
+            return
+        if slot == state.stop.slot:
+            self._state = dataclasses.replace(state, draft=text)
+        self._changes = getattr(self.store.conn, "total_changes", -1)
 
     @property
     def row(self) -> dict[str, Any]:

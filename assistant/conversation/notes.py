@@ -103,10 +103,19 @@ class Notes:
         Defaults to the current section, moment and prompt. Text is cleaned of characters SQLite
         cannot store; `SavedNote.changes` says what was changed so the user can be told.
         """
+        arguments = (body, tags, author_role, section_id, episode_id, prompt_id, clear_draft)
+        # A note for the current stop is checked against the snapshot already held, and is written only
+        # if no other program has changed the database since; if one has, it is checked again afresh.
+        saved = self._add(*arguments, state=self.conversation.held_state() if section_id is None else None)
+        return saved or self._add(*arguments, state=self.conversation.state())  # type: ignore[return-value]
+
+    def _add(self, body: str, tags: Iterable[str], author_role: str, section_id: str | None,
+             episode_id: str | None, prompt_id: str | None, clear_draft: str | None,
+             state: ConversationState | None) -> SavedNote | None:
+        """None when `state` turned out to be out of date (nothing was written)."""
         conversation = self.conversation
-        # The whole snapshot is read only when the note goes to the current stop: a note for a named
-        # section needs just the status and the gate, which stay two small reads however many notes exist.
-        state = conversation.state() if section_id is None else None
+        # A note for a named section needs just the status and the gate, which stay two small reads
+        # however many notes exist.
         row = state.row if state is not None else self._status_row()
         conversation.require_open(row)
         cleaned = clean_input(body)
@@ -119,10 +128,10 @@ class Notes:
             )
         if author_role not in AUTHOR_ROLES:
             raise ConversationError("A note's author is the lead or the second interviewer.")
-        if section_id is None:
+        if section_id is None and state is not None:
             section_id, episode_id = state.stop.section.id, state.stop.episode_id
             prompt_id = prompt_id or state.prompt.id
-        section = conversation.structure.section_by_id.get(section_id)
+        section = conversation.structure.section_by_id.get(section_id or "")
         if section is None:
             raise ConversationError(f"There is no section '{section_id}' in this structure.")
         if section.mode == "per_episode" and episode_id is None:
@@ -130,28 +139,46 @@ class Notes:
         if prompt_id is None:
             prompt_id = section.prompts[0].id
         elif prompt_id not in {p.id for p in section.prompts}:
-            raise ConversationError(f"Section '{section_id}' has no prompt '{prompt_id}'.")
-        if self._locked(section_id, row, state):
+            raise ConversationError(f"Section '{section.id}' has no prompt '{prompt_id}'.")
+        if self._locked(section.id, row, state):
             raise GateLocked(conversation.gate.message())
         tags = self.check_tags(section, tags)
         note_id = new_id()
         stamp = now()
-        with conversation.store.write() as conn:
-            conn.execute(
-                "INSERT INTO notes (id, conversation_id, section_id, prompt_id, episode_id, author_role, body,"
-                " checksum, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (note_id, conversation.id, section_id, prompt_id, episode_id, author_role, text, checksum(text),
-                 stamp, stamp),
-            )
-            conn.executemany("INSERT INTO note_tags (note_id, tag_id) VALUES (?, ?)", [(note_id, t) for t in tags])
+        store = conversation.store
+        with store.write() as conn:
+            values = (note_id, conversation.id, section.id, prompt_id, episode_id, author_role, text, checksum(text),
+                      stamp, stamp)
+            columns = ("INSERT INTO notes (id, conversation_id, section_id, prompt_id, episode_id, author_role, body,"
+                       " checksum, created_at, updated_at)")
+            if state is None:
+                written = conn.execute(f"{columns} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).rowcount
+            else:  # only if the snapshot checked against is still the database's
+                written = conn.execute(f"{columns} SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                                       " WHERE (SELECT data_version FROM pragma_data_version) = ?",
+                                       (*values, state.data_version)).rowcount
+            if not written:
+                return None  # another program changed the database since the snapshot: nothing to undo
+            if tags:  # one statement for all of them
+                conn.execute("INSERT INTO note_tags (note_id, tag_id) SELECT ?, value FROM json_each(?)",
+                             (note_id, json.dumps(tags)))
             if clear_draft is not None:
                 conn.execute("DELETE FROM drafts WHERE conversation_id = ? AND slot = ?", (conversation.id, clear_draft))
-            conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (stamp, conversation.id))
-            conversation.store.event(
+            # A note for the current stop hands back the screen's next snapshot; one for a named section
+            # (imports, demo data) does not, so saving stays as quick however many notes there are.
+            snapshot = None
+            if state is not None:
+                snapshot = conversation.update_returning_state(conn, "updated_at = :stamp", {"stamp": stamp},
+                                                               chain_head_for=store.device_id)
+            else:
+                conversation.touch(conn)
+            store.event(
                 "create", "note", note_id,
-                {"conversation": conversation.id, "section": section_id, "checksum": checksum(text), "tags": tags},
-                author_role,
+                {"conversation": conversation.id, "section": section.id, "checksum": checksum(text), "tags": tags},
+                author_role, head=snapshot.pop("_chain") if snapshot else None,
             )
+        if snapshot is not None:
+            conversation.keep(snapshot)
         return SavedNote(note_id, cleaned.changes)
 
     def edit(self, note_id: str, body: str, reason: str = "", clear_draft: str | None = None) -> SavedNote:
@@ -229,6 +256,7 @@ class Drafts:
         """Keep the editor's unsaved text (an empty text removes the draft)."""
         conversation = self.conversation
         text = clean_input(text).text
+        changes_before = getattr(conversation.store.conn, "total_changes", -1)
         with conversation.store.write() as conn:
             if text.strip():
                 conn.execute(
@@ -239,6 +267,7 @@ class Drafts:
                 )
             else:
                 conn.execute("DELETE FROM drafts WHERE conversation_id = ? AND slot = ?", (conversation.id, slot))
+        conversation.kept_draft(changes_before, slot, text if text.strip() else "")
 
     def get(self, slot: str) -> str:
         return self.conversation.store.scalar(

@@ -32,8 +32,7 @@ _AT_STOP = f"""
         AND n.section_id = {{section}} AND n.episode_id IS {{episode}}) AS _notes,
     (SELECT body FROM drafts d WHERE d.conversation_id = :id
         AND d.slot = {{section}} || '/' || COALESCE({{episode}}, '')) AS _draft"""
-SNAPSHOT = f"""
-SELECT v.*, c.reference AS _case_reference, c.label AS _case_label,
+_COLLECTIONS = f"""
     (SELECT data_version FROM pragma_data_version) AS _data_version,
     (SELECT json_group_array({_EPISODE}) FROM episodes WHERE conversation_id = :id) AS _episodes,
     (SELECT json_group_array(json_array(rowid, section_id, prompt_id, episode_id, mark))
@@ -45,9 +44,17 @@ SELECT v.*, c.reference AS _case_reference, c.label AS _case_label,
         FROM section_visits WHERE conversation_id = :id) AS _visits,
     (SELECT json_group_array(json_array(tag_id, n)) FROM
         (SELECT t.tag_id, COUNT(*) AS n FROM note_tags t JOIN notes n ON n.id = t.note_id
-         WHERE n.conversation_id = :id AND n.deleted_at IS NULL GROUP BY t.tag_id)) AS _tags,
+         WHERE n.conversation_id = :id AND n.deleted_at IS NULL GROUP BY t.tag_id)) AS _tags,"""
+SNAPSHOT = f"""
+SELECT v.*, c.reference AS _case_reference, c.label AS _case_label, {_COLLECTIONS}
     {_AT_STOP.format(section="v.position_section", episode="v.position_episode")}
 FROM conversations v JOIN cases c ON c.id = v.case_id WHERE v.id = :id"""
+# The same snapshot handed back by the last write of a transaction on the conversation's row
+# (`UPDATE conversations … WHERE id = :id` + RETURNING_SNAPSHOT), so a move or a save needs no read after it.
+RETURNING_SNAPSHOT = f"""
+RETURNING *, (SELECT c.reference FROM cases c WHERE c.id = case_id) AS _case_reference,
+    (SELECT c.label FROM cases c WHERE c.id = case_id) AS _case_label, {_COLLECTIONS}
+    {_AT_STOP.format(section="position_section", episode="position_episode")}"""
 AT_STOP = f"SELECT {_AT_STOP.format(section=':section', episode=':episode')}"
 
 
@@ -58,11 +65,12 @@ def _notes(raw: str | None) -> list[dict[str, Any]]:
     return notes
 
 
-def read_state(conversation: Conversation) -> ConversationState:
-    """The conversation as the screen shows it, in one statement (two after a moment was removed)."""
+def read_state(conversation: Conversation, row: dict[str, Any] | None = None) -> ConversationState:
+    """The conversation as the screen shows it, in one statement (two after a moment was removed); `row`
+    is the snapshot's row when a write already handed it back (RETURNING_SNAPSHOT)."""
     structure = conversation.structure
     store = conversation.store
-    row = store.one(SNAPSHOT, {"id": conversation.id})
+    row = dict(row) if row is not None else store.one(SNAPSHOT, {"id": conversation.id})
     if row is None:
         raise ConversationError("That conversation does not exist in this database.")
     episodes = sorted(json.loads(row.pop("_episodes")), key=lambda e: (e["position"], e["created_at"]))

@@ -105,14 +105,13 @@ class Walk:
             if (row["position_section"], row["position_episode"]) != (section_id, episode_id):
                 close_visits(conn, conversation.id, stamp)
                 open_visit(conn, conversation.id, section_id, episode_id, stamp)
-            conn.execute(
-                "UPDATE conversations SET position_section = ?, position_episode = ?, position_prompt = ?,"
-                " updated_at = ? WHERE id = ?",
-                (section_id, episode_id, max(0, min(prompt_index, len(section.prompts) - 1)), stamp,
-                 conversation.id),
+            snapshot = conversation.update_returning_state(
+                conn, "position_section = :section, position_episode = :episode, position_prompt = :prompt,"
+                " updated_at = :stamp",
+                {"section": section_id, "episode": episode_id, "stamp": stamp,
+                 "prompt": max(0, min(prompt_index, len(section.prompts) - 1))},
             )
-        # The moments did not change: the stop is found in the walk already read.
-        return state.stops[find_stop(state.stops, section_id, episode_id)]
+        return conversation.keep(snapshot).stop
 
     def step(self, delta: int, state: ConversationState | None = None) -> Stop:
         """Move to the next (+1) or previous (-1) stop; locked stops are passed over."""
@@ -130,7 +129,8 @@ class Walk:
         stop = (state or self.conversation.state()).stop
         index = max(0, min(index, len(stop.section.prompts) - 1))
         with self.conversation.store.write() as conn:
-            conn.execute("UPDATE conversations SET position_prompt = ? WHERE id = ?", (index, self.conversation.id))
+            snapshot = self.conversation.update_returning_state(conn, "position_prompt = :prompt", {"prompt": index})
+        self.conversation.keep(snapshot)
         return index
 
     def pause(self) -> None:

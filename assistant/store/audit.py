@@ -120,17 +120,22 @@ def key_for_writing(store: Any) -> dict[str, Any] | None:
 
 
 def append_event(conn: Any, device_id: str, key: dict[str, Any] | None, action: str, entity: str,
-                 entity_id: str, detail: dict[str, Any] | None, actor: str) -> str:
-    """Append one event, hash-chained to the one before and sealed with `key` (when there is one)."""
-    last = conn.execute("SELECT hash FROM events ORDER BY rowid DESC LIMIT 1").fetchone()
-    prev_hash = last[0] if last else GENESIS_HASH
-    seq_row = conn.execute(
-        "SELECT MAX(device_seq) FROM events WHERE device = ?", (device_id,)
-    ).fetchone()
+                 entity_id: str, detail: dict[str, Any] | None, actor: str,
+                 head: tuple[str | None, int | None, str] | None = None) -> str:
+    """Append one event, hash-chained to the one before and sealed with `key` (when there is one).
+    `head`: the chain's last hash and this device's last number, read earlier in the same transaction."""
+    if head is not None and head[2] == device_id:
+        last_hash, last_seq = head[0], head[1]
+    else:  # the chain's head and this device's last number in one round trip
+        last_hash, last_seq = conn.execute(
+            "SELECT (SELECT hash FROM events ORDER BY rowid DESC LIMIT 1),"
+            " (SELECT MAX(device_seq) FROM events WHERE device = ?)", (device_id,)
+        ).fetchone()
+    prev_hash = last_hash or GENESIS_HASH
     row = {
         "id": new_id(),
         "device": device_id,
-        "device_seq": (seq_row[0] or 0) + 1,
+        "device_seq": (last_seq or 0) + 1,
         "at": now(),
         "utc_offset": local_offset(),
         "actor": actor,

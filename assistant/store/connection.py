@@ -188,18 +188,20 @@ class Store:
                 self._depth = 0
 
     def event(
-        self, action: str, entity: str, entity_id: str, detail: dict[str, Any] | None = None, actor: str = "system"
+        self, action: str, entity: str, entity_id: str, detail: dict[str, Any] | None = None, actor: str = "system",
+        head: tuple[str | None, int | None, str] | None = None,
     ) -> str:
         """Append one audit event, hash-chained to the one before. Call inside `write()`.
 
         Details carry ids and hashes, never note text. Each event is also sealed with this computer's
         secret for the device (see `assistant.store.audit.key_for_writing`), which is kept outside the
-        database.
+        database. `head` (the chain's last hash, the device's last number, the device) saves reading them
+        again when a statement earlier in the same transaction already did; it is used only for this device.
         """
         if not self._depth:
             raise RuntimeError("event() must be called inside Store.write()")
         key = self._key_for_writing()  # first: a database from another computer may take a new device id
-        return audit.append_event(self.conn, self.device_id, key, action, entity, entity_id, detail, actor)
+        return audit.append_event(self.conn, self.device_id, key, action, entity, entity_id, detail, actor, head)
 
     def _key_for_writing(self) -> dict[str, Any] | None:
         if self._audit_key is None:

@@ -1,0 +1,60 @@
+"""The line above the prompt: case, practitioner, and (unless turned off) the time so far in total and at
+this stop, ticking once a second."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from assistant.conversation import ConversationState, build_coverage
+from assistant.tui.safe import safe
+from assistant.workflows import format_duration
+
+
+class ContextBar(Horizontal):
+    """Who the conversation is with, and the clock."""
+
+    def __init__(self, clock: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clock = clock
+        self._entered = time.monotonic()
+        self._base_total = 0.0
+        self._base_section = 0.0
+        self._line = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="context-line")
+        yield Static(id="clock")
+
+    def on_mount(self) -> None:
+        if self.clock:
+            self.set_interval(1.0, self.tick)
+
+    def show(self, state: ConversationState, moved: bool) -> None:
+        """`moved`: the pair arrived at this stop, so the time here starts from what earlier visits took."""
+        if moved:
+            coverage = build_coverage(state)
+            self._entered = time.monotonic()
+            self._base_total = coverage.total_seconds
+            self._base_section = coverage.seconds_by_section.get(state.stop.section.id, 0.0)
+        row, case = state.row, state.case
+        who = f"{row['practitioner_role']}" + (f" · {row['agency']}" if row["agency"] else "")
+        line = f"{case['reference']} · {case['label']} · {who}"
+        if line != self._line:  # the same line is not repainted on every key
+            self._line = line
+            self.query_one("#context-line", Static).update(safe(line, "bold", single_line=True))
+        self.tick()
+
+    def tick(self) -> None:
+        if not self.clock:
+            return
+        elapsed = time.monotonic() - self._entered
+        self.query_one("#clock", Static).update(Text(
+            f"⏱ {format_duration(self._base_total + elapsed)} · here {format_duration(self._base_section + elapsed)}",
+            style="dim",
+        ))
