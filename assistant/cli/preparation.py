@@ -1,40 +1,30 @@
 """The command line before the conversations: the case group (`group`), the introductory letter
 (`letter`), the review's questions (`question`) and the pair's prepared queries (`query`).
 
-`assistant.cli` registers these with `register(main, open_store)`, handing over the function that opens
---db, so this module never imports the command line's own module. Output goes through `visible`.
+`assistant.cli` registers `COMMANDS` on its main group. Output goes through `visible`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
-
 import click
 
+from assistant.cli.common import open_db
 from assistant.safe_text import visible, visible_json
 
-_open: dict[str, Callable[..., Any]] = {}
 # The command line's words for the statuses a lead records ("invited" is another word for a letter sent).
 STATUS_WORDS = {"to-invite": "to_invite", "invited": "letter_sent", "letter-sent": "letter_sent",
                 "arranged": "arranged", "declined": "declined", "absent": "absent"}
 
 
 def _store(ctx: click.Context, create: bool = False):
-    return _open["store"](ctx, create=create)
+    return open_db(ctx, create=create)
 
 
 def _case_id(store, reference: str) -> str:
     from assistant.cases import get_case
 
     return get_case(store, reference)["id"]
-
-
-def register(main: click.Group, open_store: Callable[..., Any]) -> None:
-    """Add these commands to `main`; `open_store(ctx, create=...)` opens --db as every command does."""
-    _open["store"] = open_store
-    for command in (group, letter, question, query):
-        main.add_command(command)
 
 
 # ------------------------------------------------------------------ the case group
@@ -281,3 +271,6 @@ def query_remove(ctx: click.Context, query_id: str, conversation_id: str) -> Non
 
     remove_prepared_query(_conversation(ctx, conversation_id), query_id)
     click.echo("Removed the prepared query.")
+
+
+COMMANDS = [group, letter, question, query]

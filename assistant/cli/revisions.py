@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from assistant.cli.common import open_db
+
 from assistant.safe_text import visible, visible_json
 from assistant.short_ids import resolve_case, resolve_id, short_id
 
@@ -29,7 +31,7 @@ def _structure():
 
 
 def _store(ctx: click.Context):
-    return ctx.obj["open_store"](ctx)
+    return open_db(ctx)
 
 
 def _cut(text: str, width: int) -> str:
