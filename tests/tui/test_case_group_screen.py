@@ -1,0 +1,259 @@
+"""Preparing a case in the app (P on the home screen): the case group and the review's questions, through
+Pilot on a real database file, checked against what the database holds afterwards."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from assistant.casegroup import add_member, list_members, set_arrangements, set_member_status
+from assistant.cases import add_case
+from assistant.review_questions import add_question, list_questions
+from assistant.store import open_store
+from assistant.tui.screens.case_group import CaseGroupScreen
+from assistant.tui.screens.dialogs import Choice, TextPrompt
+
+from tests.tui.helpers import fill, make_app
+
+SIZES = [(100, 32), (80, 24)]
+
+
+def _case(db, reference="CSPR-2026-04", label="Family A") -> str:
+    store = open_store(db)
+    case_id = add_case(store, reference, label)
+    store.close()
+    return case_id
+
+
+def _messages(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def _cells(table) -> list[list[str]]:
+    return [[str(getattr(cell, "plain", cell)) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def _open_preparation(pilot) -> CaseGroupScreen:
+    await pilot.press("p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, Choice)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CaseGroupScreen)
+    return pilot.app.screen
+
+
+async def _prompt(pilot, **values: str) -> None:
+    """Fill the open dialog's fields and confirm it."""
+    assert isinstance(pilot.app.screen, TextPrompt)
+    await fill(pilot, **{f"field-{name}": value for name, value in values.items()})
+    await pilot.click("#ok")
+    await pilot.pause()
+
+
+async def _choose(pilot, index: int) -> None:
+    assert isinstance(pilot.app.screen, Choice)
+    pilot.app.screen.query_one("#choices").highlighted = index
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def _add_member(pilot, role: str, agency: str) -> None:
+    await pilot.press("a")
+    await pilot.pause()
+    await _prompt(pilot, role=role, agency=agency)
+
+
+async def test_a_lead_adds_the_case_group_sends_a_letter_records_a_decline_and_sets_the_questions(tmp_path):
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        screen = await _open_preparation(pilot)
+        await _add_member(pilot, "Health Visitor 1", "Community Health")
+        await _add_member(pilot, "Social Worker 1", "Children's Services")
+        await _add_member(pilot, "GP", "Primary Care")
+        members = screen.query_one("#members")
+        assert [row[:3] for row in _cells(members)] == [
+            ["Health Visitor 1", "Community Health", "○ to invite"],
+            ["Social Worker 1", "Children's Services", "○ to invite"],
+            ["GP", "Primary Care", "○ to invite"]]
+
+        # The first member's arrangements, then the letter as Word, recorded as sent.
+        members.move_cursor(row=0)
+        await pilot.press("t")
+        await pilot.pause()
+        await _prompt(pilot, date="Tuesday 3 March", time="10:00", place="Room 2, Civic Centre")
+        await pilot.press("l")
+        await pilot.pause()
+        await _choose(pilot, 0)
+        assert _cells(members)[0][2] == "✉ letter sent"
+        assert "arrange the conversation" in _cells(members)[0][3]
+
+        # The second declines, with a reason kept beside them.
+        members.move_cursor(row=1)
+        await pilot.press("s")
+        await pilot.pause()
+        await _choose(pilot, 3)
+        await _prompt(pilot, reason="On long-term leave until the autumn")
+        assert _cells(members)[1][2] == "– declined"
+        assert "On long-term leave" in _cells(members)[1][3]
+
+        # The review's questions: two added, one edited.
+        questions = screen.query_one("#questions")
+        questions.focus()
+        await pilot.pause()
+        for text in ("How did agencies share what they knew about the baby's health?",
+                     "What helped or hindered hearing the mother's own account?"):
+            await pilot.press("a")
+            await pilot.pause()
+            await _prompt(pilot, text=text)
+        questions.move_cursor(row=1)
+        await pilot.press("e")
+        await pilot.pause()
+        await _prompt(pilot, text="What helped or hindered practitioners in hearing the mother's account?")
+        assert [row[2] for row in _cells(questions)] == ["✗ unanswered", "✗ unanswered"]
+        title = str(screen.query_one("#prepare-title").render())
+        assert "3 member(s), 2 outstanding" in title and "2 not yet answered" in title
+        assert not any(m.startswith("An unexpected") for m in _messages(app)), _messages(app)
+
+    store = open_store(db)
+    by_role = {m["role"]: m for m in list_members(store, case_id)}
+    assert by_role["Health Visitor 1"]["status"] == "letter_sent"
+    assert by_role["Health Visitor 1"]["letter_sent_at"]
+    assert by_role["Health Visitor 1"]["meeting_place"] == "Room 2, Civic Centre"
+    assert (by_role["Social Worker 1"]["status"], by_role["Social Worker 1"]["reason"]) == (
+        "declined", "On long-term leave until the autumn")
+    assert by_role["GP"]["status"] == "to_invite"
+    assert [q["text"] for q in list_questions(store, case_id)] == [
+        "How did agencies share what they knew about the baby's health?",
+        "What helped or hindered practitioners in hearing the mother's account?"]
+    store.close()
+    letters = list((tmp_path / "exports").glob("letter-*.docx"))
+    assert len(letters) == 1 and letters[0].stat().st_size > 0
+    assert stat.S_IMODE(letters[0].stat().st_mode) == 0o600
+
+
+async def test_a_markdown_draft_is_written_without_recording_it_sent(tmp_path):
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    store = open_store(db)
+    member = add_member(store, case_id, "Police Officer 2", "Police")
+    set_arrangements(store, member, date="Friday 6 March", place="Police Station, Room 4")
+    store.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        screen = await _open_preparation(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        await _choose(pilot, 3)
+        assert _cells(screen.query_one("#members"))[0][2] == "○ to invite"
+    letters = list((tmp_path / "exports").glob("letter-*.md"))
+    assert len(letters) == 1
+    text = letters[0].read_text()
+    assert "Police Officer 2, Police" in text and "Police Station, Room 4" in text
+    store = open_store(db)
+    assert list_members(store, case_id)[0]["status"] == "to_invite"
+    store.close()
+
+
+async def test_a_decline_without_a_reason_stays_in_the_dialog_and_changes_nothing(tmp_path):
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    store = open_store(db)
+    add_member(store, case_id, "Teacher", "School")
+    store.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await _open_preparation(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await _choose(pilot, 4)  # absent
+        await _prompt(pilot, reason="no")
+        assert isinstance(app.screen, TextPrompt)
+        error = str(app.screen.query_one("#prompt-error").render())
+        assert error == "Recording a member as absent needs a reason, which is kept with them."
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseGroupScreen)
+    store = open_store(db)
+    assert list_members(store, case_id)[0]["status"] == "to_invite"
+    store.close()
+
+
+async def test_a_question_is_removed_only_after_confirming(tmp_path):
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    store = open_store(db)
+    add_question(store, case_id, "How were the family's own views heard?")
+    add_question(store, case_id, "What shaped the decision to close the case?")
+    store.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        screen = await _open_preparation(pilot)
+        screen.query_one("#questions").focus()
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        await _choose(pilot, 1)  # keep it
+        await pilot.press("d")
+        await pilot.pause()
+        await _choose(pilot, 0)  # remove it
+        assert [row[1] for row in _cells(screen.query_one("#questions"))] == [
+            "What shaped the decision to close the case?"]
+    store = open_store(db)
+    assert [q["text"] for q in list_questions(store, case_id)] == ["What shaped the decision to close the case?"]
+    store.close()
+
+
+async def test_a_new_case_can_be_created_for_its_preparation_and_home_counts_who_is_outstanding(tmp_path):
+    db = tmp_path / "lt.db"
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        await _choose(pilot, 0)  # the only option: "+ A new case…"
+        await _prompt(pilot, reference="LCSPR-2026-07", label="Family B")
+        assert isinstance(app.screen, CaseGroupScreen)
+        await _add_member(pilot, "Health Visitor", "Community Health")
+        await _add_member(pilot, "Midwife", "Maternity Services")
+        await pilot.press("escape")
+        await pilot.pause()
+        intro = str(app.screen.query_one("#home-intro").render())
+        assert "LCSPR-2026-07: 2 outstanding" in intro
+
+
+async def test_markup_in_a_role_label_is_shown_as_typed(tmp_path):
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    store = open_store(db)
+    add_member(store, case_id, "[bold red]Duty Worker[/]", "Early Help")
+    store.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        screen = await _open_preparation(pilot)
+        assert _cells(screen.query_one("#members"))[0][0] == "[bold red]Duty Worker[/]"
+        detail = str(screen.query_one("#prepare-detail").render())
+        assert "[bold red]Duty Worker[/]" in detail
+
+
+def _prepared_app(tmp_path):
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    store = open_store(db)
+    first = add_member(store, case_id, "Health Visitor 1", "Community Health")
+    set_arrangements(store, first, date="Tuesday 3 March", time="10:00", place="Room 2, Civic Centre")
+    set_member_status(store, first, "arranged")
+    add_member(store, case_id, "Social Worker 1", "Children's Services")
+    declined = add_member(store, case_id, "GP", "Primary Care")
+    set_member_status(store, declined, "declined", "On long-term leave until the autumn")
+    add_question(store, case_id, "How did agencies share what they knew about the baby's health?")
+    add_question(store, case_id, "What helped or hindered hearing the mother's own account?")
+    store.close()
+    return make_app(db)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_preparation_snapshot(snap_compare, tmp_path, size):
+    assert snap_compare(_prepared_app(tmp_path), terminal_size=size, press=["p", "enter"])
