@@ -76,9 +76,9 @@ async def test_a_lead_adds_the_case_group_sends_a_letter_records_a_decline_and_s
         await _add_member(pilot, "GP", "Primary Care")
         members = screen.query_one("#members")
         assert [row[:3] for row in _cells(members)] == [
-            ["Health Visitor 1", "Community Health", "○ to invite"],
-            ["Social Worker 1", "Children's Services", "○ to invite"],
-            ["GP", "Primary Care", "○ to invite"]]
+            ["Health Visitor 1", "○ to invite", "send the introductory letter"],
+            ["Social Worker 1", "○ to invite", "send the introductory letter"],
+            ["GP", "○ to invite", "send the introductory letter"]]
 
         # The first member's arrangements, then the letter as Word, recorded as sent.
         members.move_cursor(row=0)
@@ -88,8 +88,8 @@ async def test_a_lead_adds_the_case_group_sends_a_letter_records_a_decline_and_s
         await pilot.press("l")
         await pilot.pause()
         await _choose(pilot, 0)
-        assert _cells(members)[0][2] == "✉ letter sent"
-        assert "arrange the conversation" in _cells(members)[0][3]
+        assert _cells(members)[0][1] == "✉ letter sent"
+        assert _cells(members)[0][2] == "arrange the conversation"
 
         # The second declines, with a reason kept beside them.
         members.move_cursor(row=1)
@@ -97,8 +97,8 @@ async def test_a_lead_adds_the_case_group_sends_a_letter_records_a_decline_and_s
         await pilot.pause()
         await _choose(pilot, 3)
         await _prompt(pilot, reason="On long-term leave until the autumn")
-        assert _cells(members)[1][2] == "– declined"
-        assert "On long-term leave" in _cells(members)[1][3]
+        assert _cells(members)[1][1] == "– declined"
+        assert _cells(members)[1][2] == "reason: On long-term leave until…"
 
         # The review's questions: two added, one edited.
         questions = screen.query_one("#questions")
@@ -113,7 +113,7 @@ async def test_a_lead_adds_the_case_group_sends_a_letter_records_a_decline_and_s
         await pilot.press("e")
         await pilot.pause()
         await _prompt(pilot, text="What helped or hindered practitioners in hearing the mother's account?")
-        assert [row[2] for row in _cells(questions)] == ["✗ unanswered", "✗ unanswered"]
+        assert [row[1] for row in _cells(questions)] == ["✗ unanswered", "✗ unanswered"]
         title = str(screen.query_one("#prepare-title").render())
         assert "3 member(s), 2 outstanding" in title and "2 not yet answered" in title
         assert not any(m.startswith("An unexpected") for m in _messages(app)), _messages(app)
@@ -148,7 +148,7 @@ async def test_a_markdown_draft_is_written_without_recording_it_sent(tmp_path):
         await pilot.press("l")
         await pilot.pause()
         await _choose(pilot, 3)
-        assert _cells(screen.query_one("#members"))[0][2] == "○ to invite"
+        assert _cells(screen.query_one("#members"))[0][1] == "○ to invite"
     letters = list((tmp_path / "exports").glob("letter-*.md"))
     assert len(letters) == 1
     text = letters[0].read_text()
@@ -200,7 +200,7 @@ async def test_a_question_is_removed_only_after_confirming(tmp_path):
         await pilot.press("d")
         await pilot.pause()
         await _choose(pilot, 0)  # remove it
-        assert [row[1] for row in _cells(screen.query_one("#questions"))] == [
+        assert [row[2] for row in _cells(screen.query_one("#questions"))] == [
             "What shaped the decision to close the case?"]
     store = open_store(db)
     assert [q["text"] for q in list_questions(store, case_id)] == ["What shaped the decision to close the case?"]
@@ -257,3 +257,24 @@ def _prepared_app(tmp_path):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_preparation_snapshot(snap_compare, tmp_path, size):
     assert snap_compare(_prepared_app(tmp_path), terminal_size=size, press=["p", "enter"])
+
+
+async def test_help_lists_the_preparation_keys_from_the_home_screen(tmp_path, monkeypatch):
+    """As in a fresh app, where the preparation screen's module has not been loaded yet."""
+    import sys
+
+    import assistant.tui.screens
+    from assistant.tui import keys
+
+    monkeypatch.setattr(keys, "_GROUPS", {t: v for t, v in keys._GROUPS.items() if not t.startswith("Preparing")})
+    monkeypatch.delitem(sys.modules, "assistant.tui.screens.case_group")
+    monkeypatch.delattr(assistant.tui.screens, "case_group")
+    app = make_app(tmp_path / "lt.db")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-text").render())
+    assert "Prepare a case" in text
+    for title in ("Preparing a case: the case group", "Preparing a case: the review's questions"):
+        assert title in text
+    assert "Time and place" in text and "Add question" in text

@@ -42,11 +42,12 @@ LETTER_CHOICES = [
     ("Markdown only: a draft to read first, not sent yet", ("md", False)),
 ]
 # Shown as text beside each stage, so no stage is told apart by colour alone.
+REASON_CELL = 24
 STATUS_GLYPHS = {"to_invite": "○", "letter_sent": "✉", "arranged": "◷", "held": "▶", "sent_for_checking": "✎",
                  "checked": "✓", "declined": "–", "absent": "–"}
 
 
-@shown_in_help("Preparing a case: the case group", 11)
+@shown_in_help("Preparing a case: the case group", 12)
 class MembersTable(DataTable):
     """The case group, one member a row; its keys act on the highlighted member."""
 
@@ -58,7 +59,7 @@ class MembersTable(DataTable):
     ]
 
 
-@shown_in_help("Preparing a case: the review's questions", 12)
+@shown_in_help("Preparing a case: the review's questions", 13)
 class QuestionsTable(DataTable):
     """The questions the review will try to answer; its keys act on the highlighted question."""
 
@@ -69,7 +70,7 @@ class QuestionsTable(DataTable):
     ]
 
 
-@shown_in_help("Preparing a case", 10)
+@shown_in_help("Preparing a case", 11)
 class CaseGroupScreen(Screen):
     """A case's preparation: the case group above, the review's questions below (Tab moves between them)."""
 
@@ -105,8 +106,8 @@ class CaseGroupScreen(Screen):
 
     def on_mount(self) -> None:
         self.case = self.app.store.one("SELECT * FROM cases WHERE id = ?", (self.case_id,))
-        self.query_one("#members", DataTable).add_columns("Role", "Agency", "Status", "Next step")
-        self.query_one("#questions", DataTable).add_columns("#", "Question", "Answered by a finding")
+        self.query_one("#members", DataTable).add_columns("Role", "Status", "Next step", "Agency")
+        self.query_one("#questions", DataTable).add_columns("#", "Answered", "Question")
         self.refresh_all()
         self.query_one("#members", DataTable).focus()
 
@@ -142,17 +143,21 @@ class CaseGroupScreen(Screen):
     def _member_cells(member: dict[str, Any]) -> list[Text]:
         status = member["status"]
         if status in NEEDS_REASON:
-            next_step = safe(f"reason: {member['reason']}", single_line=True)
+            # Cut short so the agency stays in sight at 80 columns; the detail below has it whole.
+            reason = member["reason"]
+            next_step = safe(f"reason: {reason[:REASON_CELL] + '…' if len(reason) > REASON_CELL else reason}",
+                             single_line=True)
         else:
             next_step = Text(NEXT_STEPS.get(status, "done"))
-        return [safe(member["role"], single_line=True), safe(member["agency"] or "—", single_line=True),
-                Text(f"{STATUS_GLYPHS[status]} {STATUS_LABELS[status]}"), next_step]
+        return [safe(member["role"], single_line=True), Text(f"{STATUS_GLYPHS[status]} {STATUS_LABELS[status]}"),
+                next_step, safe(member["agency"] or "—", single_line=True)]
 
     @staticmethod
     def _question_cells(question: dict[str, Any]) -> list[Text]:
         answered = len(question["findings"])
-        return [Text(str(question["number"])), safe(question["text"], single_line=True),
-                Text(f"✓ {answered} finding(s)" if answered else "✗ unanswered")]
+        # The question last: a long one runs off the right, never hiding whether it is answered.
+        return [Text(str(question["number"])), Text(f"✓ {answered} finding(s)" if answered else "✗ unanswered"),
+                safe(question["text"], single_line=True)]
 
     def _show_detail(self) -> None:
         """The whole of the highlighted row, below both tables: a question or a member's arrangements."""
