@@ -278,3 +278,88 @@ async def test_help_lists_the_preparation_keys_from_the_home_screen(tmp_path, mo
     for title in ("Preparing a case: the case group", "Preparing a case: the review's questions"):
         assert title in text
     assert "Time and place" in text and "Add question" in text
+
+
+async def test_a_letter_that_cannot_be_written_is_one_sentence_and_the_member_stays_to_invite(tmp_path):
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    store = open_store(db)
+    add_member(store, case_id, "Health Visitor 1", "Community Health")
+    store.close()
+    (tmp_path / "exports").write_text("a file where the exports folder would be")
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        screen = await _open_preparation(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        await _choose(pilot, 0)
+        assert app.screen is screen
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert len(errors) == 1 and errors[0].startswith("Cannot write letter-"), errors
+        assert errors[0].endswith("nothing was exported.") and errors[0].count(". ") == 0
+        assert _cells(screen.query_one("#members"))[0][1] == "○ to invite"
+    store = open_store(db)
+    assert list_members(store, case_id)[0]["status"] == "to_invite"
+    store.close()
+
+
+async def test_a_member_whose_conversation_started_follows_it_and_refuses_a_status(tmp_path):
+    from assistant.structure import load_structure
+    from assistant.workflows import start_conversation
+
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    store = open_store(db)
+    member = add_member(store, case_id, "Social Worker 1", "Children's Services")
+    set_member_status(store, member, "arranged")
+    start_conversation(store, load_structure(), case_id, practitioner_role="", member_id=member)
+    store.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        screen = await _open_preparation(pilot)
+        assert _cells(screen.query_one("#members"))[0][1:3] == ["▶ conversation held", "send the record for checking"]
+        assert "Their conversation has started" in str(screen.query_one("#prepare-detail").render())
+        await pilot.press("s")
+        await pilot.pause()
+        await _choose(pilot, 0)  # back to "to invite": refused, in one sentence
+        assert app.screen is screen
+        assert _messages(app)[-1] == ("This member's conversation has started, so their status follows its "
+                                      "conversation's record.")
+        assert _cells(screen.query_one("#members"))[0][1] == "▶ conversation held"
+
+
+async def test_escapes_in_merged_text_never_reach_the_terminal_and_a_name_gets_a_gentle_warning(tmp_path):
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    store = open_store(db)
+    member = add_member(store, case_id, "Placeholder", "Agency")
+    # As a row merged from a pair's file might arrive: written past the app's own input cleaning.
+    with store.write() as conn:
+        conn.execute("UPDATE case_group_members SET role = ?, reason = ? WHERE id = ?",
+                     ("Duty\x1b[2J Worker", "\x1b]0;title\x07", member))
+    store.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        screen = await _open_preparation(pilot)
+        shown = _cells(screen.query_one("#members"))[0][0] + str(screen.query_one("#prepare-detail").render())
+        assert "\x1b" not in shown and "Worker" in shown
+        await _add_member(pilot, "John Smith", "Police")
+        assert any("looks like a person's name" in m for m in _messages(app)), _messages(app)
+
+
+async def test_the_whole_question_shows_below_when_the_questions_have_focus(tmp_path):
+    db = tmp_path / "lt.db"
+    case_id = _case(db)
+    long_question = "How did " + "the agencies' different thresholds for concern " * 6 + "shape what happened?"
+    store = open_store(db)
+    add_question(store, case_id, long_question)
+    store.close()
+    app = make_app(db)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await _open_preparation(pilot)
+        assert "No members yet" in str(screen.query_one("#prepare-detail").render())
+        await pilot.press("tab")
+        await pilot.pause()
+        assert screen.focused is screen.query_one("#questions")
+        detail = " ".join(str(screen.query_one("#prepare-detail").render()).split())
+        assert detail == "1. " + " ".join(long_question.split())
