@@ -80,7 +80,7 @@ class CaseGroupScreen(Screen):
     .prepare-heading { margin-top: 1; text-style: bold; }
     #members { height: 1fr; min-height: 4; }
     #questions { height: auto; max-height: 8; }
-    #prepare-detail { height: auto; max-height: 4; border-top: solid $primary-background; }
+    #prepare-detail { height: auto; max-height: 5; border-top: solid $primary-background; }
     """
 
     BINDINGS = [Binding("escape", "back", "Home", id="prepare.home")]
