@@ -100,8 +100,8 @@ class LearningTogetherApp(App):
 
     def action_help(self) -> None:
         # Every screen registers its keys when its module loads; load them all so help lists every one.
-        from assistant.tui.screens import (conversation, dialogs, home, new_conversation,  # noqa: F401
-                                           rehearsal, review, summary)
+        from assistant.tui.screens import (case_group, conversation, dialogs, home,  # noqa: F401
+                                           new_conversation, rehearsal, review, summary)
         from assistant.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):

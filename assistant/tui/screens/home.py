@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assistant.casegroup import outstanding_counts
 from assistant.cases import list_cases
 from assistant.conversation import STATUS_LABELS, list_conversations
 from assistant.tui.guard import guarded
@@ -30,6 +31,7 @@ class HomeScreen(Screen):
         Binding("g", "gather", "Merge pair files", id="home.merge"),
         Binding("h", "handover", "Hand over", id="home.handover"),
         Binding("s", "structure", "Structure", id="home.structure"),
+        Binding("p", "prepare", "Prepare a case", id="home.prepare"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -85,6 +87,11 @@ class HomeScreen(Screen):
                 f"{len(cases)} case(s), {len(conversations)} conversation(s), {in_progress} in progress. "
                 "Choose one and press Enter to resume it where you left off."
             )
+        outstanding = outstanding_counts(store)
+        if outstanding:
+            text.append("\nCase group (P to prepare): ")
+            text.append_text(safe(" · ".join(f"{c['reference']}: {outstanding[c['id']]} outstanding"
+                                              for c in cases if c["id"] in outstanding)))
         if not store.encrypted:
             text.append("\nThis database is not encrypted: `learning-together encrypt` protects it with a "
                         "passphrase.", style="italic")
@@ -222,6 +229,12 @@ class HomeScreen(Screen):
         kind = "encrypted" if encrypted else "NOT encrypted (recorded in the audit trail)"
         self.app.say(f"Hand-over copy saved, {kind}: {path}")
         return None
+
+    @guarded
+    def action_prepare(self) -> None:
+        from assistant.tui.screens.case_group import open_case_group
+
+        open_case_group(self.app)
 
     @guarded
     def action_structure(self) -> None:
