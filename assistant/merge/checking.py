@@ -15,7 +15,8 @@ from assistant.store import Store, checksum
 
 # Tables whose rows are matched by id, so a row the lead holds can be recognised before any checking.
 # Cases are matched by reference and chronology entries by content: they always take the full path.
-_BY_ID = [table for table, _ in TABLES if table not in ("chronology", "note_tags")]
+_BY_ID = [table.name for table in TABLES if table.kind == "rows"]
+_LINKS = [table for table in TABLES if table.kind == "links"]
 _CHUNK = 500  # ids per look-up, well under SQLite's limit on parameters
 _ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -181,14 +182,17 @@ def _mark_by_id(conn: Any, schema: Schema, table: str, rows: list[dict[str, Any]
 
 def mark_known(conn: Any, schema: Schema, incoming: Rows) -> int:
     """Mark KNOWN each source row that the lead already holds exactly (see `_mark_by_id`), in the
-    tables matched by id, and each tag the lead already has on the same note; return how many.
+    tables matched by id, and each link (a note's tag, a finding's question) the lead already has;
+    return how many.
 
     Call inside the merge's write transaction, so the lead cannot change between this and the merge."""
     marked = sum(_mark_by_id(conn, schema, table, incoming[table]) for table in _BY_ID if incoming.get(table))
-    tags = [t for t in incoming.get("note_tags", []) if isinstance(t["note_id"], str) and isinstance(t["tag_id"], str)]
-    held = set(_lead_values(conn, "note_tags", ["note_id", "tag_id"], list({t["note_id"] for t in tags}), "note_id"))
-    for tag in tags:
-        if (tag["note_id"], tag["tag_id"]) in held:
-            tag[KNOWN] = True
-            marked += 1
+    for table in _LINKS:
+        key = list(table.key)
+        links = [row for row in incoming.get(table.name, []) if all(isinstance(row[c], str) for c in key)]
+        held = set(_lead_values(conn, table.name, key, list({row[key[0]] for row in links}), key[0]))
+        for row in links:
+            if tuple(row[c] for c in key) in held:
+                row[KNOWN] = True
+                marked += 1
     return marked
