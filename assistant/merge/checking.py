@@ -23,16 +23,29 @@ _ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 class Schema:
     """The lead's own definition of each merged table: declared types, NOT NULL, and its CHECK rules
-    (enforced by inserting each row into an empty in-memory copy of the table)."""
+    (enforced by inserting each row into an empty in-memory copy of the table, made when first needed:
+    a merge that offers nothing new to a table never makes it)."""
 
     def __init__(self, store: Store, tables: list[str]) -> None:
-        self.columns: dict[str, dict[str, tuple[str, bool]]] = {}
+        self.columns: dict[str, dict[str, tuple[str, bool]]] = {table: {} for table in tables}
         self.memory = sqlite3.connect(":memory:")
-        for table in tables:
-            self.columns[table] = {r["name"]: (str(r["type"]).upper(), bool(r["notnull"]))
-                                   for r in store.query(f"PRAGMA table_info({table})")}
-            self.memory.execute(store.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                             (table,)))
+        self._sql: dict[str, str] = {}
+        self._made: set[str] = set()
+        marks = ", ".join("?" * len(tables))
+        # One look-up for every table's columns, in their declared order (cid).
+        for table, sql, name, declared, not_null in store.conn.execute(
+                "SELECT m.name, m.sql, p.name, p.type, p.\"notnull\" FROM sqlite_master m,"
+                f" pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name IN ({marks})"
+                " ORDER BY m.name, p.cid", tables):
+            self.columns[table][name] = (str(declared).upper(), bool(not_null))
+            self._sql[table] = sql
+
+    def probe(self, table: str) -> sqlite3.Connection:
+        """The in-memory connection holding an empty copy of `table`."""
+        if table not in self._made:
+            self.memory.execute(self._sql[table])
+            self._made.add(table)
+        return self.memory
 
     def close(self) -> None:
         self.memory.close()
@@ -67,7 +80,7 @@ def _probe_rules(schema: Schema, table: str, rows: list[dict[str, Any]], name: s
     to one row (rows that clash only with each other are not refused, as before)."""
     names = [c for c in rows[0] if c in schema.columns[table]]
     sql = _insert(table, names)
-    memory = schema.memory
+    memory = schema.probe(table)
     memory.execute("SAVEPOINT probe")
     try:
         memory.executemany(sql, ([row[c] for c in names] for row in rows))
