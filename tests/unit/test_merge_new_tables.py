@@ -191,3 +191,21 @@ def test_a_deleted_case_episode_and_a_withdrawn_finding_stay_so(tmp_path):
     withdrawn = rows(lead_path, "findings", f"id = '{finding}'")[0]
     assert withdrawn["withdrawn_at"] and withdrawn["withdrawn_reason"] == "The evidence did not hold up"
     assert not [c for c in report.conflicts if c["table"] in ("findings", "case_episodes")]
+
+
+def test_a_member_whose_stage_differs_is_set_aside_and_a_later_touch_is_not(tmp_path, pair):
+    lead = open_store(tmp_path / "lead.db")
+    merge_source(lead, hand_over(pair, "a-1.db"))
+    saved = rows(pair["path"], "case_group_members")[0]["updated_at"]
+    store = open_store(pair["path"])
+    # The same arrangements saved again: only when the member was last saved changes.
+    set_arrangements(store, pair["member"], date="2026-05-04", time="10:00", place="Room 2")
+    assert rows(pair["path"], "case_group_members")[0]["updated_at"] != saved
+    touched = merge_source(lead, hand_over(pair, "a-2.db"))
+    set_arrangements(store, pair["member"], date="2026-05-11", time="14:00", place="Room 3")
+    store.close()
+    moved = merge_source(lead, hand_over(pair, "a-3.db"))
+    lead.close()
+    assert not touched.conflicts and touched.added["case_group_members"] == 0
+    assert moved.conflicts == [{"table": "case_group_members", "id": pair["member"]}]
+    assert rows(lead.path, "case_group_members")[0]["meeting_place"] == "Room 2"
