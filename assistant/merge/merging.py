@@ -58,7 +58,8 @@ def merge_source(store: Store, path: Path, actor: str = "lead reviewer", passphr
                     merge_rows(conn, table.name, columns, rows, case_map, provenance, path, sha, report)
             store.event("merge", "database", sha, {
                 "file": path.name, "sha256": sha, "added": report.added, "conflicts": len(report.conflicts),
-                "skipped_erased": report.skipped_erased, "cleaned": report.cleaned,
+                "skipped_erased": report.skipped_erased, "skipped_deleted": report.skipped_deleted,
+                "cleaned": report.cleaned,
                 "source_events": events, "source_last_hash": last_hash, "source_device": device,
             }, actor)
     finally:
