@@ -8,14 +8,17 @@ Every row that could be added is checked against the schema first (ids present, 
 numbers are whole numbers, the tables' rules hold) and a source with a bad row is refused whole; text
 is cleaned on the way in exactly as typed text is. A row the lead already holds with exactly the same
 content (value for value, type for type) is counted as present without that work, since nothing of it
-is written. Rows erased here (the audit trail's tombstones) are left out, so an old hand-over cannot
-bring them back. Each source is merged in one transaction, so a merge killed part-way leaves nothing
-half done and a rerun completes it. Sources are opened read-only; rehearsal conversations are never
-merged; only regular files are opened.
+is written. Rows erased here (the audit trail's tombstones) and moments deleted here (the `revisions`
+rows keeping their names, and the delete events) are left out, so an old hand-over cannot bring them
+back. Half-written findings (`case_drafts`) never travel; which tables do, and how, is in `tables`.
+Each source is merged in one transaction, so a merge killed part-way leaves nothing half done and a
+rerun completes it. Sources are opened read-only; rehearsal conversations are never merged; only
+regular files are opened.
 
-The parts: `source` (opening and reading a hand-over), `checking` (the schema's rules, cleaning, rows
-already known), `erased` (tombstones), `rows` (matching and adding, conflicts set aside), `merging`
-(one source in one transaction) and `hand_over` (making the copy a pair gives the lead).
+The parts: `tables` (what travels and how), `source` (opening and reading a hand-over), `checking` (the
+schema's rules, cleaning, rows already known), `erased` (tombstones of erasure and deletion), `rows`
+(matching and adding, conflicts set aside), `merging` (one source in one transaction) and `hand_over`
+(making the copy a pair gives the lead).
 """
 
 from __future__ import annotations

@@ -15,23 +15,37 @@ from assistant.store import Store, checksum
 
 # Tables whose rows are matched by id, so a row the lead holds can be recognised before any checking.
 # Cases are matched by reference and chronology entries by content: they always take the full path.
-_BY_ID = [table for table, _ in TABLES if table not in ("chronology", "note_tags")]
+_BY_ID = [table.name for table in TABLES if table.kind == "rows"]
+_LINKS = [table for table in TABLES if table.kind == "links"]
 _CHUNK = 500  # ids per look-up, well under SQLite's limit on parameters
 _ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class Schema:
     """The lead's own definition of each merged table: declared types, NOT NULL, and its CHECK rules
-    (enforced by inserting each row into an empty in-memory copy of the table)."""
+    (enforced by inserting each row into an empty in-memory copy of the table, made when first needed:
+    a merge that offers nothing new to a table never makes it)."""
 
     def __init__(self, store: Store, tables: list[str]) -> None:
-        self.columns: dict[str, dict[str, tuple[str, bool]]] = {}
+        self.columns: dict[str, dict[str, tuple[str, bool]]] = {table: {} for table in tables}
         self.memory = sqlite3.connect(":memory:")
-        for table in tables:
-            self.columns[table] = {r["name"]: (str(r["type"]).upper(), bool(r["notnull"]))
-                                   for r in store.query(f"PRAGMA table_info({table})")}
-            self.memory.execute(store.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                             (table,)))
+        self._sql: dict[str, str] = {}
+        self._made: set[str] = set()
+        marks = ", ".join("?" * len(tables))
+        # One look-up for every table's columns, in their declared order (cid).
+        for table, sql, name, declared, not_null in store.conn.execute(
+                "SELECT m.name, m.sql, p.name, p.type, p.\"notnull\" FROM sqlite_master m,"
+                f" pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name IN ({marks})"
+                " ORDER BY m.name, p.cid", tables):
+            self.columns[table][name] = (str(declared).upper(), bool(not_null))
+            self._sql[table] = sql
+
+    def probe(self, table: str) -> sqlite3.Connection:
+        """The in-memory connection holding an empty copy of `table`."""
+        if table not in self._made:
+            self.memory.execute(self._sql[table])
+            self._made.add(table)
+        return self.memory
 
     def close(self) -> None:
         self.memory.close()
@@ -66,7 +80,7 @@ def _probe_rules(schema: Schema, table: str, rows: list[dict[str, Any]], name: s
     to one row (rows that clash only with each other are not refused, as before)."""
     names = [c for c in rows[0] if c in schema.columns[table]]
     sql = _insert(table, names)
-    memory = schema.memory
+    memory = schema.probe(table)
     memory.execute("SAVEPOINT probe")
     try:
         memory.executemany(sql, ([row[c] for c in names] for row in rows))
@@ -181,14 +195,17 @@ def _mark_by_id(conn: Any, schema: Schema, table: str, rows: list[dict[str, Any]
 
 def mark_known(conn: Any, schema: Schema, incoming: Rows) -> int:
     """Mark KNOWN each source row that the lead already holds exactly (see `_mark_by_id`), in the
-    tables matched by id, and each tag the lead already has on the same note; return how many.
+    tables matched by id, and each link (a note's tag, a finding's question) the lead already has;
+    return how many.
 
     Call inside the merge's write transaction, so the lead cannot change between this and the merge."""
     marked = sum(_mark_by_id(conn, schema, table, incoming[table]) for table in _BY_ID if incoming.get(table))
-    tags = [t for t in incoming.get("note_tags", []) if isinstance(t["note_id"], str) and isinstance(t["tag_id"], str)]
-    held = set(_lead_values(conn, "note_tags", ["note_id", "tag_id"], list({t["note_id"] for t in tags}), "note_id"))
-    for tag in tags:
-        if (tag["note_id"], tag["tag_id"]) in held:
-            tag[KNOWN] = True
-            marked += 1
+    for table in _LINKS:
+        key = list(table.key)
+        links = [row for row in incoming.get(table.name, []) if all(isinstance(row[c], str) for c in key)]
+        held = set(_lead_values(conn, table.name, key, list({row[key[0]] for row in links}), key[0]))
+        for row in links:
+            if tuple(row[c] for c in key) in held:
+                row[KNOWN] = True
+                marked += 1
     return marked

@@ -7,9 +7,9 @@ from pathlib import Path
 import assistant.store as _store_module
 from assistant.erasure import tombstones
 from assistant.merge.checking import Schema, check_and_clean, mark_known
-from assistant.merge.erased import leave_out_erased
+from assistant.merge.erased import leave_out_deleted, leave_out_erased, settle_conversation_links
 from assistant.merge.report import MergeError, MergeReport
-from assistant.merge.rows import merge_cases, merge_chronology, merge_rows, merge_tags
+from assistant.merge.rows import merge_cases, merge_chronology, merge_links, merge_rows
 from assistant.merge.source import (audit_head, check_source_file, file_sha256, longest_trail_seen, open_source,
                                     read_rows)
 from assistant.merge.tables import MERGED_TABLES, TABLES
@@ -44,17 +44,22 @@ def merge_source(store: Store, path: Path, actor: str = "lead reviewer", passphr
             report.earlier_events = longest_trail_seen(conn, device)
             report.source_events = events
             case_map, erased_cases = merge_cases(conn, incoming["cases"], provenance, path, sha, erased, report)
-            gone = leave_out_erased(incoming, erased[0], erased_cases, case_map, report)
-            for table, _ in TABLES:
-                columns = list(schema.columns[table])
-                if table == "chronology":
-                    merge_chronology(conn, columns, incoming[table], case_map, provenance, report)
-                elif table != "note_tags":
-                    merge_rows(conn, table, columns, incoming[table], case_map, provenance, path, sha, report)
-            merge_tags(conn, incoming["note_tags"], gone, report)
+            leave_out_erased(incoming, erased[0], erased_cases, case_map, report)
+            leave_out_deleted(conn, incoming, report)
+            settle_conversation_links(conn, incoming)
+            for table in TABLES:
+                columns = list(schema.columns[table.name])
+                rows = incoming[table.name]
+                if table.kind == "chronology":
+                    merge_chronology(conn, columns, rows, case_map, provenance, report)
+                elif table.kind == "links":
+                    merge_links(conn, table, columns, rows, provenance, report)
+                else:
+                    merge_rows(conn, table.name, columns, rows, case_map, provenance, path, sha, report)
             store.event("merge", "database", sha, {
                 "file": path.name, "sha256": sha, "added": report.added, "conflicts": len(report.conflicts),
-                "skipped_erased": report.skipped_erased, "cleaned": report.cleaned,
+                "skipped_erased": report.skipped_erased, "skipped_deleted": report.skipped_deleted,
+                "cleaned": report.cleaned,
                 "source_events": events, "source_last_hash": last_hash, "source_device": device,
             }, actor)
     finally:

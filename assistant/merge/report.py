@@ -20,6 +20,7 @@ class MergeReport:
     already_present: int = 0
     conflicts: list[dict[str, str]] = field(default_factory=list)
     skipped_erased: int = 0
+    skipped_deleted: int = 0
     cleaned: int = 0
     relabelled: list[str] = field(default_factory=list)
     source_events: int = 0
@@ -33,6 +34,8 @@ class MergeReport:
         parts.append(f"{self.already_present} already present")
         if self.skipped_erased:
             parts.append(f"{self.skipped_erased} rows skipped: erased here")
+        if self.skipped_deleted:
+            parts.append(f"{self.skipped_deleted} rows skipped: deleted here")
         if self.conflicts:
             parts.append(f"{len(self.conflicts)} set aside as conflicts (see merge_conflicts)")
         for reference in self.relabelled:

@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.erasure import reference_hash
 from assistant.merge.report import MergeReport
-from assistant.merge.tables import CHRONOLOGY_KEY, KNOWN, content
+from assistant.merge.tables import CHRONOLOGY_KEY, KNOWN, Table, content
 from assistant.store import new_id, now
 
 
@@ -120,13 +120,27 @@ def merge_rows(conn: Any, table: str, columns: list[str], rows: list[dict[str, A
     report.added[table] = added
 
 
-def merge_tags(conn: Any, tags: list[dict[str, Any]], gone: set[str], report: MergeReport) -> None:
-    """Add each tag whose note is here; a tag already here counts as present, so a second merge reports
-    as many rows as the first added."""
-    offered = [(t["note_id"], t["tag_id"], t["note_id"]) for t in tags if t["note_id"] not in gone]
-    before = conn.total_changes
-    conn.executemany(
-        "INSERT OR IGNORE INTO note_tags (note_id, tag_id) SELECT ?, ? WHERE EXISTS"
-        " (SELECT 1 FROM notes WHERE id = ?)", offered)
-    report.added["note_tags"] = conn.total_changes - before
-    report.already_present += len(offered) - report.added["note_tags"]
+def merge_links(conn: Any, table: Table, columns: list[str], rows: list[dict[str, Any]], provenance: str,
+                report: MergeReport) -> None:
+    """Add each link (a note's tag, a finding's question) whose rows are all here; a link already here
+    counts as present, so a second merge reports as many rows as the first added. A link to a row not
+    here (a finding only the pair has) is left out."""
+    added = 0
+    here = " AND ".join(f"EXISTS (SELECT 1 FROM {target} WHERE id = ?)" for _, target in table.requires)
+    for row in rows:
+        if row.get(KNOWN):
+            report.already_present += 1
+            continue
+        row = {k: v for k, v in row.items() if k in columns}
+        if "source" in columns:
+            row["source"] = provenance
+        names = list(row)
+        before = conn.total_changes
+        conn.execute(f"INSERT OR IGNORE INTO {table.name} ({', '.join(names)}) SELECT {', '.join('?' * len(names))}"
+                     f" WHERE {here or '1'}", [*(row[n] for n in names), *(row[c] for c, _ in table.requires)])
+        if conn.total_changes > before:
+            added += 1
+        elif conn.execute(f"SELECT 1 FROM {table.name} WHERE {' AND '.join(f'{c} = ?' for c in table.key)}",
+                          [row[c] for c in table.key]).fetchone():
+            report.already_present += 1
+    report.added[table.name] = added

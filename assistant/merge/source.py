@@ -73,11 +73,16 @@ def _cipher_row() -> Any:
 
 def read_rows(source: Any) -> Rows:
     """Every row the source offers, as it is there (checking and cleaning come later): its cases that
-    are not rehearsal-only and its live conversations' rows, each with its rowid to name it by."""
+    are not rehearsal-only and its live conversations' rows, each with its rowid to name it by. A table
+    the source does not have (an older schema) offers nothing."""
     queries = [("cases", f"SELECT rowid AS {ROWID}, * FROM cases c WHERE {NOT_REHEARSAL_ONLY}")]
-    queries += [(t, f"SELECT rowid AS {ROWID}, * FROM {t} WHERE {live}") for t, live in TABLES]
+    queries += [(t.name, f"SELECT rowid AS {ROWID}, * FROM {t.name} WHERE {t.live}") for t in TABLES]
+    present = {r[0] for r in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     rows: Rows = {}
     for table, sql in queries:
+        if table not in present:  # a source from before the table existed offers none of its rows
+            rows[table] = []
+            continue
         cursor = source.cursor()
         cursor.row_factory = None  # plain tuples: quicker to turn into dicts than the connection's rows
         cursor.execute(sql)
