@@ -125,6 +125,8 @@ def build_project(store: Store, structure: Structure, reference: str) -> tuple[b
     cases_el = _el(project, "Cases")
     sources_el = _el(project, "Sources")
     texts: dict[str, str] = {}
+    # Each source's selections and codings, a case's thousands of elements, are written as XML at once.
+    selections: dict[ET.Element, str] = {}
     notes_of: dict[str, list[dict[str, Any]]] = {}
     for note in notes:
         notes_of.setdefault(note["conversation_id"], []).append(note)
@@ -145,17 +147,11 @@ def build_project(store: Store, structure: Structure, reference: str) -> tuple[b
         _el(source, "Description").text = _xml_text(
             f"Conversation {c['id']} of case {case['reference']}, status {c['status']}; "
             f"structure {c['structure_id']} {c['structure_version']}.")
-        for note, start, end in spans:
-            selection = _el(source, "PlainTextSelection", guid=stable_guid("note", note["id"]),
-                            name=f"note {note['id'][:8]}", startPosition=str(start), endPosition=str(end))
-            for tag in note["tags"]:
-                if tag in code_guids:
-                    coding = _el(selection, "Coding", guid=stable_guid("coding", note["id"], tag))
-                    _el(coding, "CodeRef", targetGUID=code_guids[tag])
+        selections[source] = "".join(_selection_xml(note, start, end, code_guids) for note, start, end in spans)
     description = _el(project, "Description")
     description.text = (f"Exported by learning-together with structure {structure.id} {structure.version}. "
                         "Live conversations only; role labels and pseudonyms only.")
-    return project_xml(project), texts
+    return project_xml(project, selections), texts
 
 
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
@@ -172,10 +168,23 @@ def _escaped(text: str, needs: re.Pattern, escapes: tuple[tuple[str, str], ...])
     return text
 
 
-def project_xml(project: ET.Element) -> bytes:
+def _selection_xml(note: dict[str, Any], start: int, end: int, code_guids: dict[str, str]) -> str:
+    """One note's selection with its codings, as ElementTree would write it."""
+    codings = "".join(f'<Coding guid="{stable_guid("coding", note["id"], tag)}">'
+                      f'<CodeRef targetGUID="{code_guids[tag]}" /></Coding>'
+                      for tag in note["tags"] if tag in code_guids)
+    name = _escaped(f"note {note['id'][:8]}", _ATTRIBUTE_NEEDS_ESCAPE, _ATTRIBUTE_ESCAPES)
+    opening = (f'<PlainTextSelection guid="{stable_guid("note", note["id"])}" name="{name}" '
+               f'startPosition="{start}" endPosition="{end}"')
+    return f"{opening}>{codings}</PlainTextSelection>" if codings else f"{opening} />"
+
+
+def project_xml(project: ET.Element, after_children: dict[ET.Element, str] | None = None) -> bytes:
     """The project as UTF-8 XML, byte for byte what `ET.tostring(project, encoding="utf-8",
     xml_declaration=True)` writes with the namespace as the default one. ElementTree's own writer spent
-    more time than all the rest of a large case's export; this one walks the tree once into one string."""
+    more time than all the rest of a large case's export; this one walks the tree once into one string.
+    `after_children` holds markup already written for an element, put after its children."""
+    extra = after_children or {}
     prefix = f"{{{NAMESPACE}}}"
     out: list[str] = ["<?xml version='1.0' encoding='utf-8'?>\n"]
 
@@ -185,7 +194,8 @@ def project_xml(project: ET.Element) -> bytes:
         for name, value in element.items():
             out.append(f' {name}="{_escaped(value, _ATTRIBUTE_NEEDS_ESCAPE, _ATTRIBUTE_ESCAPES)}"')
         text = element.text
-        if not text and not len(element):
+        more = extra.get(element, "")
+        if not text and not len(element) and not more:
             out.append(" />")
             return
         out.append(">")
@@ -193,6 +203,7 @@ def project_xml(project: ET.Element) -> bytes:
             out.append(_escaped(text, _NEEDS_ESCAPE, _ESCAPES))
         for child in element:
             write(child)
+        out.append(more)
         out.append(f"</{tag}>")
 
     write(project, root=True)
