@@ -13,18 +13,24 @@ import re
 import uuid
 import zipfile
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterable
 from xml.etree import ElementTree as ET
 
 from assistant.cases import get_case
 from assistant.conversation import held_on
-from assistant.review import case_notes, live_conversations
+from assistant.review import case_episodes, case_notes, findings, live_conversations
 from assistant.store import Store
 from assistant.structure import Structure
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
 _GUIDS = uuid.UUID("6f1c3a52-7d0e-4c1b-9a3e-2b8d4c5e6f70")  # the root for this product's stable GUIDs
 _GUIDS_BYTES = _GUIDS.bytes
+
+
+# The finding's parts, labelled as in the analysis pack.
+FINDING_LABELS = (("statement", "The finding:"), ("in_this_case", "How it showed in this case:"),
+                  ("systemic_evidence", "Evidence that it is systemic, not a one-off:"),
+                  ("why_it_matters", "Why it matters:"), ("questions", "Questions for the safeguarding partners:"))
 
 
 def stable_guid(*parts: str) -> str:
@@ -125,6 +131,7 @@ def build_project(store: Store, structure: Structure, reference: str) -> tuple[b
     cases_el = _el(project, "Cases")
     sources_el = _el(project, "Sources")
     texts: dict[str, str] = {}
+    memos, memo_refs = _memos(store, structure, case["id"], notes, conversations)
     # Each source's selections and codings, a case's thousands of elements, are written as XML at once.
     selections: dict[ET.Element, str] = {}
     notes_of: dict[str, list[dict[str, Any]]] = {}
@@ -147,7 +154,13 @@ def build_project(store: Store, structure: Structure, reference: str) -> tuple[b
         _el(source, "Description").text = _xml_text(
             f"Conversation {c['id']} of case {case['reference']}, status {c['status']}; "
             f"structure {c['structure_id']} {c['structure_version']}.")
-        selections[source] = "".join(_selection_xml(note, start, end, code_guids) for note, start, end in spans)
+        selections[source] = "".join(_selection_xml(note, start, end, code_guids, memo_refs.get(note["id"], ()))
+                                     for note, start, end in spans)
+        selections[source] += "".join(f'<NoteRef targetGUID="{guid}" />' for guid in memo_refs.get(c["id"], ()))
+    if memos:
+        notes_el = _el(project, "Notes")
+        for guid, name, text in memos:
+            _el(_el(notes_el, "Note", guid=guid, name=_xml_text(name)), "PlainTextContent").text = _xml_text(text)
     description = _el(project, "Description")
     description.text = (f"Exported by learning-together with structure {structure.id} {structure.version}. "
                         "Live conversations only; role labels and pseudonyms only.")
@@ -168,11 +181,51 @@ def _escaped(text: str, needs: re.Pattern, escapes: tuple[tuple[str, str], ...])
     return text
 
 
-def _selection_xml(note: dict[str, Any], start: int, end: int, code_guids: dict[str, str]) -> str:
-    """One note's selection with its codings, as ElementTree would write it."""
+def _memos(store: Store, structure: Structure, case_id: str, notes: list[dict[str, Any]],
+           conversations: list[dict[str, Any]]) -> tuple[list[tuple[str, str, str]], dict[str, list[str]]]:
+    """The case's current findings and its review comments as memos (guid, name, text), and the memos
+    each note or conversation refers to. Withdrawn findings are left out, as they leave the packs; an
+    edited finding is shown as it now reads, marked revised; a comment says whether it was resolved."""
+    memos: list[tuple[str, str, str]] = []
+    refs: dict[str, list[str]] = {}
+    exported = {n["id"] for n in notes} | {c["id"] for c in conversations}
+    titles = {e["id"]: e["title"] for e in case_episodes(store, case_id)}
+    for number, finding in enumerate(findings(store, case_id), start=1):
+        guid = stable_guid("finding", finding["id"])
+        category = structure.tag_by_id[finding["typology_tag"]].label
+        lines = [f"{label} {finding[key] or '—'}" for key, label in FINDING_LABELS]
+        if finding["case_episodes"]:
+            lines.append("Rests on episodes: " + ", ".join(titles.get(e, e) for e in finding["case_episodes"]))
+        if finding["updated_at"] != finding["created_at"]:
+            lines.append(f"Revised since it was first drafted (last on {finding['updated_at'][:10]}).")
+        memos.append((guid, f"Finding {number}: {category}", "\n".join(lines)))
+        for note_id in finding["notes"]:
+            if note_id in exported:
+                refs.setdefault(note_id, []).append(guid)
+    for comment in store.query(
+            """SELECT c.* FROM comments c JOIN notes n ON n.id = c.target_id AND c.target_kind = 'note'
+               JOIN conversations v ON v.id = n.conversation_id WHERE v.case_id = ? ORDER BY c.rowid""", (case_id,)
+    ) + store.query(
+            """SELECT c.* FROM comments c JOIN conversations v ON v.id = c.target_id
+               WHERE c.target_kind = 'conversation' AND v.case_id = ? ORDER BY c.rowid""", (case_id,)):
+        if comment["target_id"] not in exported:
+            continue
+        guid = stable_guid("comment", comment["id"])
+        state = "resolved" if comment["resolved"] else "open"
+        on = "a note" if comment["target_kind"] == "note" else "the conversation"
+        memos.append((guid, f"Review comment on {on} ({state})",
+                      comment["body"] + ("\n\nResolved." if comment["resolved"] else "")))
+        refs.setdefault(comment["target_id"], []).append(guid)
+    return memos, refs
+
+
+def _selection_xml(note: dict[str, Any], start: int, end: int, code_guids: dict[str, str],
+                   memo_guids: Iterable[str] = ()) -> str:
+    """One note's selection with its codings and the memos on it, as ElementTree would write it."""
     codings = "".join(f'<Coding guid="{stable_guid("coding", note["id"], tag)}">'
                       f'<CodeRef targetGUID="{code_guids[tag]}" /></Coding>'
                       for tag in note["tags"] if tag in code_guids)
+    codings += "".join(f'<NoteRef targetGUID="{guid}" />' for guid in memo_guids)
     name = _escaped(f"note {note['id'][:8]}", _ATTRIBUTE_NEEDS_ESCAPE, _ATTRIBUTE_ESCAPES)
     opening = (f'<PlainTextSelection guid="{stable_guid("note", note["id"])}" name="{name}" '
                f'startPosition="{start}" endPosition="{end}"')
