@@ -298,18 +298,21 @@ def case_notes(store: Store, case_id: str) -> list[dict[str, Any]]:
         tags: dict[str, list[str]] = defaultdict(list)
         for note_id, tag_id in _tuples(store, "SELECT t.note_id, t.tag_id FROM notes n JOIN note_tags t"
                                               " ON t.note_id = n.id WHERE n.conversation_id = ?"
-                                              " AND n.deleted_at IS NULL ORDER BY t.note_id, t.tag_id", live):
+                                              " AND n.deleted_at IS NULL", live):
             tags[note_id].append(tag_id)
+        for several in (t for t in tags.values() if len(t) > 1):
+            several.sort()  # in the tag index's order, as the JSON array per note gave them
         titles = dict(_tuples(store, "SELECT id, title FROM episodes WHERE id IN (SELECT episode_id FROM notes"
                                      " WHERE conversation_id = ?)", live))
         columns, rows = _columns_and_rows(
             store, "SELECT * FROM notes WHERE conversation_id = ? AND deleted_at IS NULL ORDER BY rowid", live)
+        if not rows:
+            continue
         role, agency = conversation["practitioner_role"], conversation["agency"]
-        for row in rows:
-            note = dict(zip(columns, row))
-            note.update(practitioner_role=role, agency=agency, moment_title=titles.get(note["episode_id"]),
-                        tags=tags.get(note["id"], []))
-            notes.append(note)
+        keys = [*columns, "practitioner_role", "agency", "moment_title", "tags"]
+        note_id, episode_id = columns.index("id"), columns.index("episode_id")
+        notes += [dict(zip(keys, (*row, role, agency, titles.get(row[episode_id]), tags.get(row[note_id], []))))
+                  for row in rows]
     return require_intact(notes)
 
 
