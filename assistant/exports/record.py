@@ -24,6 +24,9 @@ WORKFLOW_GROUP = "kind"
 OBSERVATION_TAG = "observation"
 _WHOSE_WORDS = {"words", OBSERVATION_TAG}
 OBSERVATION_MARK = "Review team's observation:"
+UNLINKED_HEADING = "Not linked to a key moment"
+NO_CATEGORY = "No category given"
+OTHER_SECTIONS = ""  # notes of a section the structure no longer has
 
 
 def _note_label(conversation: Conversation, tags: list[str], skip_group: str | None, workflow: bool) -> str:
@@ -40,6 +43,23 @@ def _note_label(conversation: Conversation, tags: list[str], skip_group: str | N
         labels.append(tag.label)
     label = f"[{', '.join(labels)}]" if labels else ""
     return f"{OBSERVATION_MARK} {label}".strip() if OBSERVATION_TAG in tags else label
+
+
+def _notes_by_stop(structure, notes: list[dict], moment_ids: set[str]) -> dict[tuple[str, str | None], list[dict]]:
+    """Each note under the place the record shows it, so every note has exactly one: a moment's section
+    under its moment, or under no moment when its moment is gone; a once-only section's notes in that
+    section whichever moment was current; a section the structure no longer has under "Other notes"."""
+    by_stop: dict[tuple[str, str | None], list[dict]] = {}
+    for note in notes:
+        section = structure.section_by_id.get(note["section_id"])
+        if section is None:
+            key: tuple[str, str | None] = (OTHER_SECTIONS, None)
+        elif section.mode == "per_episode" and note["episode_id"] in moment_ids:
+            key = (section.id, note["episode_id"])
+        else:
+            key = (section.id, None)
+        by_stop.setdefault(key, []).append(note)
+    return by_stop
 
 
 def build_record(conversation: Conversation, include_workflow_tags: bool = False) -> Document:
@@ -71,10 +91,7 @@ def build_record(conversation: Conversation, include_workflow_tags: bool = False
         ],
     )
     episodes = conversation.moments.list()
-    notes = require_intact(conversation.notes.list())
-    by_stop: dict[tuple[str, str | None], list[dict]] = {}
-    for note in notes:
-        by_stop.setdefault((note["section_id"], note["episode_id"]), []).append(note)
+    by_stop = _notes_by_stop(structure, require_intact(conversation.notes.list()), {e["id"] for e in episodes})
 
     def write_notes(section_id: str, episode_id: str | None, group_by: str | None = None) -> None:
         items = by_stop.get((section_id, episode_id), [])
@@ -82,6 +99,7 @@ def build_record(conversation: Conversation, include_workflow_tags: bool = False
             doc.paragraph("No notes.", italic=True)
             return
         if group_by:
+            group = {tag.id for tag in structure.tags_in_group(group_by)}
             for tag in structure.tags_in_group(group_by):
                 grouped = [n for n in items if tag.id in n["tags"]]
                 if grouped:
@@ -89,9 +107,13 @@ def build_record(conversation: Conversation, include_workflow_tags: bool = False
                     for note in grouped:
                         doc.bullet(note["body"], _note_label(conversation, note["tags"], group_by,
                                                              include_workflow_tags))
-            return
+            # A note with none of the group's tags is still the practitioner's words: it is never left out.
+            unsorted = [n for n in items if not group.intersection(n["tags"])]
+            if unsorted:
+                doc.heading(NO_CATEGORY, 4)
+            items = unsorted
         for note in items:
-            doc.bullet(note["body"], _note_label(conversation, note["tags"], None, include_workflow_tags))
+            doc.bullet(note["body"], _note_label(conversation, note["tags"], group_by, include_workflow_tags))
 
     per_episode_done = False
     for section in structure.sections:
@@ -106,6 +128,14 @@ def build_record(conversation: Conversation, include_workflow_tags: bool = False
                 for part in block:
                     doc.heading(part.title, 3)
                     write_notes(part.id, episode["id"], group_by=part.requires_tag_group)
+            unlinked = [part for part in block if (part.id, None) in by_stop]
+            if unlinked:
+                doc.heading(UNLINKED_HEADING, 2)
+                doc.paragraph("Notes from the key-moment sections that are not linked to a moment (its moment "
+                              "was removed); they are kept here so nothing you told us is left out.", italic=True)
+                for part in unlinked:
+                    doc.heading(part.title, 3)
+                    write_notes(part.id, None, group_by=part.requires_tag_group)
             continue
         doc.heading(section.title, 2)
         if section.captures_episodes:
@@ -113,6 +143,9 @@ def build_record(conversation: Conversation, include_workflow_tags: bool = False
                 when = f" ({episode['approximate_time']})" if episode["approximate_time"] else ""
                 doc.bullet(f"{episode['title']}{when}", f"{index}.")
         write_notes(section.id, None)
+    if (OTHER_SECTIONS, None) in by_stop:
+        doc.heading("Other notes", 2)
+        write_notes(OTHER_SECTIONS, None)
     return doc
 
 

