@@ -1,0 +1,144 @@
+"""After the conversations: the story of the case, episode cards, follow-on meetings with their
+challenge log, and the report in versions — on real SQLite files, through the core functions."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from assistant.conversation import Conversation, create_conversation
+from assistant.review import create_case_episode
+from assistant.store import open_store, verify_audit
+from assistant.story import (
+    StoryError, card_history, edit_card, episode_card, link_explanation_note, place_episode, set_factors,
+    story_of_the_case,
+)
+
+
+def _fingerprint(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _practitioner(store, structure, case_id, role, agency, moment, words, factor):
+    """One live conversation: a key moment in the practitioner's words, with a tagged note."""
+    conversation_id = create_conversation(store, structure, case_id=case_id, practitioner_role=role, agency=agency,
+                                          lead_interviewer="Reviewer A", second_interviewer="Reviewer B")
+    c = Conversation(store, structure, conversation_id)
+    c.notes.add(f"{role}: my own account of the family.", section_id="overview")
+    moment_id = c.moments.add(moment, "spring")
+    thinking = c.notes.add(words, ["words"], section_id="mindset", episode_id=moment_id)
+    c.notes.add(f"{role}: a new system that week.", [factor], section_id="influences", episode_id=moment_id)
+    return moment_id, thinking.id
+
+
+@pytest.fixture
+def two_accounts(store, structure, case_id):
+    """Two practitioners' accounts of the same strategy discussion, linked as one case episode."""
+    sw_moment, sw_note = _practitioner(store, structure, case_id, "Social Worker 1", "Children's Services",
+                                       "The strategy discussion", "I thought health were leading on it.",
+                                       "factor_conditions")
+    hv_moment, hv_note = _practitioner(store, structure, case_id, "Health Visitor 1", "Community Health",
+                                       "The phone call about the referral", "I understood social care had it.",
+                                       "factor_interagency")
+    strategy = create_case_episode(store, case_id, "The strategy discussion", [sw_moment, hv_moment])
+    return {"episode": strategy, "notes": [sw_note, hv_note]}
+
+
+# ---------------------------------------------------------------- the story of the case
+def test_the_story_orders_episodes_with_each_perspective_and_the_chronology_between(
+        store, structure, case_id, two_accounts, tmp_path):
+    from assistant.cases import import_chronology
+
+    csv = tmp_path / "chronology.csv"
+    csv.write_text("date,agency,summary,source\n2026-01-10,Health,Birth visit,HV records\n"
+                   "2026-02-20,Police,Call-out to the home,Log 12\n2026-04-02,School,Absent three days,Register\n",
+                   encoding="utf-8")
+    import_chronology(store, "CSPR-2026-04", csv)
+    later = create_case_episode(store, case_id, "The case closure")
+    place_episode(store, later, on="2026-03-30")
+    place_episode(store, two_accounts["episode"], on="2026-02-01")
+    unplaced = create_case_episode(store, case_id, "The school meeting")
+    edit_card(store, two_accounts["episode"],
+              accounts_differ="Each thought the other agency was leading after the discussion.")
+
+    timeline = story_of_the_case(store, case_id)
+    kinds = [(item["kind"], item.get("title") or item.get("summary")) for item in timeline["story"]]
+    assert kinds == [("chronology", "Birth visit"), ("episode", "The strategy discussion"),
+                     ("chronology", "Call-out to the home"), ("episode", "The case closure"),
+                     ("chronology", "Absent three days")]
+    strategy = timeline["story"][1]
+    assert [p["practitioner_role"] for p in strategy["perspectives"]] == ["Social Worker 1", "Health Visitor 1"]
+    assert [p["title"] for p in strategy["perspectives"]] == ["The strategy discussion",
+                                                              "The phone call about the referral"]
+    bodies = [n["body"] for p in strategy["perspectives"] for n in p["notes"]]
+    assert "I thought health were leading on it." in bodies and "I understood social care had it." in bodies
+    assert strategy["accounts_differ"].startswith("Each thought the other agency")
+    assert timeline["unplaced"] == [{"id": unplaced, "title": "The school meeting"}]
+
+    # A position the lead gives puts the episode first, whatever its date.
+    place_episode(store, later, position=1)
+    assert [i["title"] for i in story_of_the_case(store, case_id)["story"] if i["kind"] == "episode"][0] == \
+        "The case closure"
+    assert verify_audit(store)[1] is None
+
+
+def test_a_wrong_date_or_episode_is_refused_and_changes_nothing(store, case_id, two_accounts, db_path):
+    before = _fingerprint(db_path)
+    with pytest.raises(StoryError, match="YYYY-MM-DD"):
+        place_episode(store, two_accounts["episode"], on="last spring")
+    with pytest.raises(StoryError, match="date or a position"):
+        place_episode(store, two_accounts["episode"])
+    with pytest.raises(StoryError, match="no case episode"):
+        place_episode(store, "nope", on="2026-01-01")
+    assert _fingerprint(db_path) == before
+
+
+# ---------------------------------------------------------------- episode cards
+def test_an_episode_card_appraises_explains_and_keeps_every_wording(store, structure, case_id, two_accounts):
+    episode = two_accounts["episode"]
+    edit_card(store, episode, what_happened="The discussion ended without a named lead agency.",
+              adequacy="not_adequate",
+              appraisal="The social worker should have named a lead agency at the end of the discussion.")
+    card = episode_card(store, structure, episode)
+    assert card["adequacy"] == "not_adequate"
+    assert [f["words"] for f in card["hindsight"]] == ["should have"]
+    assert card["factors"] == ["factor_conditions", "factor_interagency"] and not card["factors_edited"]
+
+    edit_card(store, episode, appraisal="Given what each knew then, no agency was named as leading; "
+              "each had reason to think another was.", explanation="It made sense to both: the meeting "
+              "notes recorded actions but not who owned them.", reason="Keep hindsight out")
+    link_explanation_note(store, episode, two_accounts["notes"][1])
+    set_factors(store, structure, episode, ["factor_interagency"], reason="Conditions were not the driver")
+    card = episode_card(store, structure, episode)
+    assert card["hindsight"] == []
+    assert card["factors"] == ["factor_interagency"] and card["factors_edited"]
+    assert [n["id"] for n in card["explanation_notes"]] == [two_accounts["notes"][1]]
+    history = card_history(store, episode)
+    assert [(h["field"], h["old_value"][:30]) for h in history] == [
+        ("appraisal", "The social worker should have "), ("factors", "from the notes")]
+    assert history[0]["reason"] == "Keep hindsight out"
+    rows = store.query("SELECT detail FROM events WHERE entity = 'episode_card'")
+    assert rows and all("should have" not in r["detail"] for r in rows)
+    assert verify_audit(store)[1] is None
+
+
+def test_a_card_refuses_unknown_fields_factors_and_other_cases_notes(store, structure, case_id, two_accounts,
+                                                                      db_path):
+    from assistant.cases import add_case
+
+    other_case = add_case(store, "CSPR-OTHER", "Family B")
+    _, other_note = _practitioner(store, structure, other_case, "GP 1", "General Practice", "Surgery visit",
+                                  "Seemed fine.", "factor_role")
+    before = _fingerprint(db_path)
+    episode = two_accounts["episode"]
+    with pytest.raises(StoryError, match="no 'blame'"):
+        edit_card(store, episode, blame="x")
+    with pytest.raises(StoryError, match="Adequacy"):
+        edit_card(store, episode, adequacy="poor", appraisal="text")
+    with pytest.raises(StoryError, match="contributory factors"):
+        set_factors(store, structure, episode, ["typology_tag_not_a_factor"])
+    with pytest.raises(StoryError, match="same case"):
+        link_explanation_note(store, episode, other_note)
+    assert _fingerprint(db_path) == before
