@@ -142,3 +142,60 @@ def test_a_card_refuses_unknown_fields_factors_and_other_cases_notes(store, stru
     with pytest.raises(StoryError, match="same case"):
         link_explanation_note(store, episode, other_note)
     assert _fingerprint(db_path) == before
+
+
+# ---------------------------------------------------------------- follow-on meetings and the challenge log
+def test_a_first_meeting_records_people_and_a_challenge_log_that_keeps_every_response(
+        store, structure, case_id, two_accounts):
+    from assistant.meetings import add_challenge, add_meeting, add_person, challenge_log, list_meetings, mark_told, respond
+
+    meeting = add_meeting(store, case_id, "first", "2026-05-12", facilitators="Lead Reviewer, Reviewer B",
+                          pack_version="first pack v1")
+    add_person(store, meeting, "Social Worker 1", "Children's Services")
+    add_person(store, meeting, "Health Visitor 1", "Community Health", attended=False,
+               consult_how="A call with the lead reviewer the following week")
+    episode = two_accounts["episode"][:8]
+    correction = add_challenge(store, meeting, f"episode:{episode}", "Social Worker 1", "correction",
+                               "The discussion was on the Tuesday, not the Monday.")
+    dispute = add_challenge(store, meeting, f"episode:{episode}", "Social Worker 1", "disputes-appraisal",
+                            "Health had agreed to lead at the time.")
+    respond(store, correction[:8], "to-check")
+    respond(store, correction, "accepted", decided_by="Review team")
+    respond(store, dispute, "not-accepted", reason="Both sets of notes say no lead was agreed.")
+    mark_told(store, dispute)
+
+    [held] = list_meetings(store, case_id)
+    assert held["kind"] == "first" and held["pack_version"] == "first pack v1"
+    assert [p["role"] for p in held["attendees"]] == ["Social Worker 1"]
+    assert held["absentees"][0]["consult_how"].startswith("A call")
+    log = challenge_log(store, case_id)
+    assert [(c["kind"], c["outcome"], c["raiser_told"]) for c in log] == [
+        ("correction", "accepted", 0), ("disputes-appraisal", "not-accepted", 1)]
+    assert log[0]["about_id"] == two_accounts["episode"] and log[0]["decided_by"] == "Review team"
+    assert log[0]["earlier_responses"] == ["to-check"]
+    assert log[1]["reason"].startswith("Both sets")
+    actions = [e["action"] for e in store.query("SELECT action FROM events WHERE entity IN ('meeting', 'challenge')")]
+    assert actions == ["create", "attend", "absent", "create", "create", "respond", "respond", "respond", "told"]
+    assert verify_audit(store)[1] is None
+
+
+def test_meeting_and_challenge_refusals_change_nothing(store, case_id, two_accounts, db_path):
+    from assistant.meetings import MeetingError, add_challenge, add_meeting, add_person, respond
+
+    meeting = add_meeting(store, case_id, "accuracy", "2026-07-01")
+    challenge = add_challenge(store, meeting, "section:story", "GP 1", "suggested-change", "Say more about why.")
+    before = _fingerprint(db_path)
+    for call, words in [
+        (lambda: add_meeting(store, case_id, "third", "2026-07-01"), "one of first"),
+        (lambda: add_meeting(store, case_id, "first", "July"), "YYYY-MM-DD"),
+        (lambda: add_person(store, meeting, "GP 1", attended=False), "consulted"),
+        (lambda: add_challenge(store, meeting, "section:summary", "GP 1", "correction", "x"), "report section"),
+        (lambda: add_challenge(store, meeting, "finding:ffff", "GP 1", "correction", "x"), "No single finding"),
+        (lambda: add_challenge(store, meeting, "section:story", "GP 1", "complaint", "x"), "kind is one of"),
+        (lambda: add_challenge(store, meeting, "section:story", "GP 1", "correction", "  "), "cannot be empty"),
+        (lambda: respond(store, challenge, "not-accepted"), "reason"),
+        (lambda: respond(store, challenge, "rejected", reason="no"), "response is one of"),
+    ]:
+        with pytest.raises(MeetingError, match=words):
+            call()
+    assert _fingerprint(db_path) == before
