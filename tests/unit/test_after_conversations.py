@@ -199,3 +199,102 @@ def test_meeting_and_challenge_refusals_change_nothing(store, case_id, two_accou
         with pytest.raises(MeetingError, match=words):
             call()
     assert _fingerprint(db_path) == before
+
+
+# ---------------------------------------------------------------- the report
+def _reviewed_case(store, structure, case_id, two_accounts):
+    """A case taken through appraisal, two findings in priority order and a first meeting."""
+    from assistant.meetings import add_challenge, add_meeting, add_person, respond
+    from assistant.report import set_priorities, set_review_dates
+    from assistant.review import add_finding
+    from assistant.review_questions import add_question, link_finding
+
+    set_review_dates(store, case_id, started="2026-03-02", window_from="2025-06-01", window_to="2026-01-31")
+    answered = add_question(store, case_id, "How did agencies agree who was leading?")
+    add_question(store, case_id, "What helped the family engage?")
+    episode = two_accounts["episode"]
+    place_episode(store, episode, on="2025-11-04")
+    edit_card(store, episode, what_happened="The discussion ended without a named lead agency.", adequacy="mixed",
+              appraisal="Each agency acted on what it believed the other had agreed.",
+              explanation="Meeting notes recorded actions but not who owned them.")
+    first = add_finding(store, structure, case_id, "pattern_crisis", statement="Lead agency unclear",
+                        in_this_case="At the strategy discussion.", systemic_evidence="Three other cases.",
+                        why_it_matters="Work falls between agencies.", questions="How will leads be recorded?")
+    second = add_finding(store, structure, case_id, "pattern_tools", statement="Referral form hides risk",
+                         in_this_case="The health referral.", systemic_evidence="Audit of forms.",
+                         why_it_matters="Risk is not seen.", questions="Will the form be reviewed?")
+    set_priorities(store, case_id, [second, first])
+    link_finding(store, first, answered)
+    meeting = add_meeting(store, case_id, "first", "2026-05-12", facilitators="Lead Reviewer")
+    add_person(store, meeting, "Social Worker 1", "Children's Services")
+    accepted = add_challenge(store, meeting, f"episode:{episode}", "Health Visitor 1", "correction",
+                             "It was a phone call, not a meeting.")
+    respond(store, accepted, "accepted")
+    return {"episode": episode, "findings": [second, first], "meeting": meeting}
+
+
+def test_report_versions_carry_every_section_and_diff_shows_an_accepted_change(
+        store, structure, case_id, two_accounts, tmp_path, db_path):
+    from docx import Document as WordDocument
+
+    from assistant.cases import get_case
+    from assistant.exports.report import export_report
+    from assistant.report import (
+        ReportError, draft_report, report_diff, report_version, report_versions, review_clock, sign_off,
+    )
+
+    reviewed = _reviewed_case(store, structure, case_id, two_accounts)
+    assert draft_report(store, structure, case_id) == 1
+    one = report_version(store, case_id, 1)
+    assert [s["name"] for s in one["sections"]] == ["introduction", "methodology", "story", "appraisal",
+                                                     "findings", "questions"]
+    text = {s["name"]: "\n".join(str(b[-1]) for b in s["blocks"]) for s in one["sections"]}
+    assert "2025-06-01" in text["introduction"] and "No finding yet answers question(s) 2." in text["introduction"]
+    assert "Social Worker 1, Children's Services" in text["methodology"]
+    assert "1 accepted" in text["methodology"] and structure.version in text["methodology"]
+    assert "I understood social care had it." in text["story"]
+    assert "Meeting notes recorded actions" in text["appraisal"]
+    assert text["findings"].index("Referral form hides risk") < text["findings"].index("Lead agency unclear")
+    assert "Will the form be reviewed?" in text["questions"]
+
+    # The accepted correction is reflected, and the next version shows it against the first.
+    edit_card(store, reviewed["episode"], what_happened="A phone call ended without a named lead agency.",
+              reason="Accepted correction at the first follow-on meeting")
+    assert draft_report(store, structure, case_id) == 2
+    diff = {d["name"]: d for d in report_diff(store, case_id, 1, 2)}
+    assert [n for n, d in diff.items() if d["changed"]] == ["appraisal"]
+    assert "+- What happened: A phone call ended without a named lead agency." in diff["appraisal"]["lines"]
+    assert "-- What happened: The discussion ended without a named lead agency." in diff["appraisal"]["lines"]
+
+    sign_off(store, case_id, 2, "Safeguarding partners' chair")
+    assert draft_report(store, structure, case_id) == 3
+    three = report_version(store, case_id, 3)
+    assert three["sections"][0]["blocks"][0][1].startswith("This draft follows version 2, which was signed off")
+    versions = report_versions(store, case_id)
+    assert [(v["number"], v["signed_by"]) for v in versions] == [(1, []), (2, ["Safeguarding partners' chair"]),
+                                                                (3, [])]
+    assert len({v["sha256"] for v in versions}) == 3
+
+    case = get_case(store, "CSPR-2026-04")
+    markdown = export_report(store, case, "md", tmp_path / "report.md", number=2).read_text(encoding="utf-8")
+    titles = ["1. Introduction", "2. Methodology", "3. The story of the case", "4. Appraisal of practice",
+              "5. Findings", "6. Questions for the safeguarding partners", "Appendix: the challenge log"]
+    assert [markdown.index(t) for t in titles] == sorted(markdown.index(t) for t in titles)
+    for title in ("The finding", "How it showed in this case", "How we know it is not a one-off",
+                  "Why it matters", "Underlying pattern"):
+        assert markdown.count(f"**{title}**") == 2
+    assert "signed off by Safeguarding partners' chair" in markdown
+    word = export_report(store, case, "docx", tmp_path / "report.docx", number=2)
+    paragraphs = [p.text for p in WordDocument(str(word)).paragraphs]
+    assert [t for t in titles[:-1] if t in paragraphs] == titles[:-1]
+
+    clock = review_clock(case, today=__import__("datetime").date(2026, 6, 1))
+    assert clock == {"started": "2026-03-02", "rapid_review_by": "2026-03-23", "six_months": "2026-09-02",
+                     "days_since_start": 91, "days_left": 93}
+    before = _fingerprint(db_path)
+    with pytest.raises(ReportError, match="no such version"):
+        sign_off(store, case_id, 9, "Chair")
+    with pytest.raises(ReportError, match="who signed"):
+        sign_off(store, case_id, 1, "  ")
+    assert _fingerprint(db_path) == before
+    assert verify_audit(store)[1] is None
