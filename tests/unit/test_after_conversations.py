@@ -298,3 +298,63 @@ def test_report_versions_carry_every_section_and_diff_shows_an_accepted_change(
         sign_off(store, case_id, 1, "  ")
     assert _fingerprint(db_path) == before
     assert verify_audit(store)[1] is None
+
+
+# ---------------------------------------------------------------- erasure and the schema
+def test_erasing_a_conversation_takes_report_versions_quoting_it_and_a_case_takes_everything(
+        store, structure, case_id, two_accounts):
+    from assistant.erasure import erase_case, erase_conversation
+    from assistant.report import draft_report, report_versions, sign_off
+
+    reviewed = _reviewed_case(store, structure, case_id, two_accounts)
+    link_explanation_note(store, reviewed["episode"], two_accounts["notes"][1])
+    draft_report(store, structure, case_id)
+    sign_off(store, case_id, 1, "Safeguarding partners' chair")
+    health_visitor = store.scalar("SELECT id FROM conversations WHERE practitioner_role = 'Health Visitor 1'")
+    erase_conversation(store, health_visitor, "Withdrawn at the practitioner's request", actor="lead")
+    assert report_versions(store, case_id) == []
+    assert store.scalar("SELECT COUNT(*) FROM report_signoffs") == 0
+    assert store.scalar("SELECT COUNT(*) FROM episode_card_notes") == 0
+    assert store.scalar("SELECT COUNT(*) FROM episode_cards") == 1
+    draft_report(store, structure, case_id)
+    assert "I understood social care had it." not in store.scalar("SELECT sections FROM report_versions")
+
+    erase_case(store, "CSPR-2026-04", "Case withdrawn from the review", actor="lead")
+    for table in ("episode_cards", "episode_card_notes", "meetings", "meeting_people", "challenges",
+                  "report_versions", "report_signoffs", "report_accuracy_checks"):
+        assert store.scalar(f"SELECT COUNT(*) FROM {table}") == 0, table
+    assert verify_audit(store)[1] is None
+
+
+def test_a_version_9_database_upgrades_and_takes_the_work_after_the_conversations(tmp_path, structure):
+    from sqlite_utils import Database
+
+    from assistant.report import draft_report, review_clock, set_review_dates
+    from assistant.store.schema import SCHEMA_VERSION, migrations
+    from assistant.store.versions import APPLICATION_ID
+
+    path = tmp_path / "v9.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    migrations.apply(Database(conn), stop_before="m010_after_the_conversations")
+    conn.execute("INSERT INTO settings VALUES ('device_id', 'old-device')")
+    conn.execute("INSERT INTO cases (id, reference, label, created_at) VALUES ('c1', 'CSPR-9', 'Family A', 'then')")
+    conn.execute("INSERT INTO case_episodes (id, case_id, title, created_at, updated_at)"
+                 " VALUES ('e1', 'c1', 'The home visit', 'then', 'then')")
+    conn.execute("PRAGMA user_version = 9")
+    conn.commit()
+    conn.close()
+
+    store = open_store(path)
+    try:
+        assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 10
+        place_episode(store, "e1", on="2026-01-05")
+        edit_card(store, "e1", appraisal="Adequate given what was known then.")
+        set_review_dates(store, "c1", started="2026-02-02")
+        assert draft_report(store, structure, "c1") == 1
+        case = store.one("SELECT * FROM cases WHERE id = 'c1'")
+        assert review_clock(case)["six_months"] == "2026-08-02"
+        assert story_of_the_case(store, "c1")["story"][0]["title"] == "The home visit"
+    finally:
+        store.close()
+    assert (tmp_path / f"v9.db.before-v{SCHEMA_VERSION}.bak").exists()
