@@ -449,5 +449,7 @@ def audit_verify(ctx: click.Context) -> None:
 
 from assistant.cli_preparation import register  # noqa: E402  (the commands before the conversations)
 register(main, _store)
+from assistant.cli_after import register as register_after  # noqa: E402  (the commands after the conversations)
+register_after(main, _store)
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -11,7 +11,8 @@ import grimp
 
 from tests.conftest import ROOT
 
-UI_MODULES = {"assistant.tui", "assistant.cli", "assistant.cli_preparation", "assistant.__main__"}
+UI_MODULES = {"assistant.tui", "assistant.cli", "assistant.cli_preparation", "assistant.cli_after",
+              "assistant.__main__"}
 
 
 def _contracts() -> list[dict]:
