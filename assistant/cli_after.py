@@ -1,6 +1,6 @@
 """The command line after the conversations: the review's dates (`case set`, `case clock`), the story of
 the case (`story`), episode cards (`card`), findings' priority (`finding prioritise`), follow-on meetings
-(`meeting`), the challenge log (`challenge`) and the report in versions (`report`).
+(`meeting`), the challenge log (`challenge`) and the report in versions (`report`, in `cli_report`).
 
 `assistant.cli` registers these with `register(main, open_store)`, as it does the commands before the
 conversations, so this module never imports the command line's own module. Output goes through `visible`.
@@ -8,46 +8,19 @@ conversations, so this module never imports the command line's own module. Outpu
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 import click
 
+from assistant.cli_common import OPENERS, case_by_reference, default_structure, id_by_prefix, store_for
 from assistant.safe_text import visible, visible_json
-
-_open: dict[str, Callable[..., Any]] = {}
-
-
-def _store(ctx: click.Context):
-    return _open["store"](ctx, create=False)
-
-
-def _case(store, reference: str) -> dict[str, Any]:
-    from assistant.short_ids import resolve_case
-
-    return resolve_case(store, reference)
-
-
-def _prefix(store, table: str, noun: str, text: str) -> str:
-    """The one id in `table` that starts with `text`."""
-    from assistant.short_ids import IdError
-
-    text = (text or "").strip().lower()
-    found = store.query(f"SELECT id FROM {table} WHERE substr(id, 1, ?) = ? LIMIT 2", (len(text), text)) if text else []
-    if len(found) != 1:
-        raise IdError(f"No single {noun} has an id starting '{text[:40]}'; give more of its characters.")
-    return found[0]["id"]
-
-
-def _structure():
-    from assistant.structure import load_structure
-
-    return load_structure()
 
 
 def register(main: click.Group, open_store: Callable[..., Any]) -> None:
     """Add these commands to `main`; `open_store(ctx, create=...)` opens --db as every command does."""
-    _open["store"] = open_store
+    OPENERS["store"] = open_store
+    from assistant.cli_report import report
+
     for command in (story, card, meeting, challenge, report):
         main.add_command(command)
     main.commands["case"].add_command(case_set, "set")
@@ -67,8 +40,8 @@ def case_set(ctx: click.Context, reference: str, started: str | None, window_fro
     """Record when the review started and the window of time it looks at."""
     from assistant.report import set_review_dates
 
-    store = _store(ctx)
-    set_review_dates(store, _case(store, reference)["id"], started=started, window_from=window_from,
+    store = store_for(ctx)
+    set_review_dates(store, case_by_reference(store, reference)["id"], started=started, window_from=window_from,
                      window_to=window_to, actor="cli")
     click.echo("Recorded the review's dates.")
 
@@ -81,7 +54,7 @@ def case_clock(ctx: click.Context, reference: str, as_json: bool) -> None:
     """The rapid-review date, the six-month publication date and the days left."""
     from assistant.report import review_clock
 
-    clock = review_clock(_case(_store(ctx), reference))
+    clock = review_clock(case_by_reference(store_for(ctx), reference))
     if as_json:
         click.echo(visible_json(clock, indent=2))
     elif clock is None:
@@ -108,7 +81,7 @@ def story_place(ctx: click.Context, episode_id: str, on: str | None, position: i
     from assistant.short_ids import resolve_id
     from assistant.story import place_episode
 
-    store = _store(ctx)
+    store = store_for(ctx)
     place_episode(store, resolve_id(store, "case_episode", episode_id), on=on, position=position, actor="cli")
     click.echo("Placed the episode in the story.")
 
@@ -121,8 +94,8 @@ def story_show(ctx: click.Context, reference: str, as_json: bool) -> None:
     """The timeline: episodes with each perspective, the chronology between, where accounts differ."""
     from assistant.story import story_of_the_case
 
-    store = _store(ctx)
-    timeline = story_of_the_case(store, _case(store, reference)["id"])
+    store = store_for(ctx)
+    timeline = story_of_the_case(store, case_by_reference(store, reference)["id"])
     if as_json:
         click.echo(visible_json(timeline, indent=2))
         return
@@ -165,7 +138,7 @@ def card_set(ctx: click.Context, episode_id: str, what_happened: str | None, ade
     from assistant.short_ids import resolve_id
     from assistant.story import edit_card, link_explanation_note, set_factors
 
-    store = _store(ctx)
+    store = store_for(ctx)
     episode = resolve_id(store, "case_episode", episode_id)
     notes = [resolve_id(store, "note", n) for n in note_ids]
     changed = edit_card(store, episode, what_happened=what_happened, adequacy=adequacy, appraisal=appraisal,
@@ -173,7 +146,7 @@ def card_set(ctx: click.Context, episode_id: str, what_happened: str | None, ade
     for note in notes:
         link_explanation_note(store, episode, note, actor="cli")
     if factors:
-        set_factors(store, _structure(), episode, list(factors), reason=reason, actor="cli")
+        set_factors(store, default_structure(), episode, list(factors), reason=reason, actor="cli")
     click.echo(f"Changed: {', '.join(changed)}." if changed else "The card's words are as they were.")
 
 
@@ -186,8 +159,8 @@ def card_show(ctx: click.Context, episode_id: str, as_json: bool) -> None:
     from assistant.short_ids import resolve_id
     from assistant.story import episode_card
 
-    store = _store(ctx)
-    shown = episode_card(store, _structure(), resolve_id(store, "case_episode", episode_id))
+    store = store_for(ctx)
+    shown = episode_card(store, default_structure(), resolve_id(store, "case_episode", episode_id))
     if as_json:
         click.echo(visible_json(shown, indent=2))
         return
@@ -209,9 +182,9 @@ def finding_prioritise(ctx: click.Context, reference: str, finding_ids: tuple[st
     from assistant.report import set_priorities
     from assistant.short_ids import resolve_id
 
-    store = _store(ctx)
-    set_priorities(store, _case(store, reference)["id"], [resolve_id(store, "finding", f) for f in finding_ids],
-                   actor="cli")
+    store = store_for(ctx)
+    ordered = [resolve_id(store, "finding", f) for f in finding_ids]
+    set_priorities(store, case_by_reference(store, reference)["id"], ordered, actor="cli")
     click.echo(f"Put {len(finding_ids)} finding(s) in order.")
 
 
@@ -232,8 +205,8 @@ def meeting_add(ctx: click.Context, reference: str, kind: str, on: str, facilita
     """Record a follow-on meeting; prints its id."""
     from assistant.meetings import add_meeting
 
-    store = _store(ctx)
-    click.echo(add_meeting(store, _case(store, reference)["id"], kind, on, facilitators=facilitators,
+    store = store_for(ctx)
+    click.echo(add_meeting(store, case_by_reference(store, reference)["id"], kind, on, facilitators=facilitators,
                            pack_version=pack_version, actor="cli"))
 
 
@@ -248,8 +221,8 @@ def meeting_attend(ctx: click.Context, meeting_id: str, role: str, agency: str, 
     """Record who attended, or who was absent and how they will be consulted."""
     from assistant.meetings import add_person
 
-    store = _store(ctx)
-    add_person(store, _prefix(store, "meetings", "meeting", meeting_id), role, agency, attended=not absent,
+    store = store_for(ctx)
+    add_person(store, id_by_prefix(store, "meetings", "meeting", meeting_id), role, agency, attended=not absent,
                consult_how=consult_how, actor="cli")
     click.echo("Recorded as absent." if absent else "Recorded as attending.")
 
@@ -262,8 +235,8 @@ def meeting_list(ctx: click.Context, reference: str, as_json: bool) -> None:
     """The case's follow-on meetings with who attended and who was absent."""
     from assistant.meetings import list_meetings
 
-    store = _store(ctx)
-    meetings = list_meetings(store, _case(store, reference)["id"])
+    store = store_for(ctx)
+    meetings = list_meetings(store, case_by_reference(store, reference)["id"])
     if as_json:
         click.echo(visible_json(meetings, indent=2))
         return
@@ -290,8 +263,8 @@ def challenge_add(ctx: click.Context, meeting_id: str, about: str, raised_by: st
     """Record a challenge or correction; prints its id."""
     from assistant.meetings import add_challenge
 
-    store = _store(ctx)
-    click.echo(add_challenge(store, _prefix(store, "meetings", "meeting", meeting_id), about, raised_by, kind,
+    store = store_for(ctx)
+    click.echo(add_challenge(store, id_by_prefix(store, "meetings", "meeting", meeting_id), about, raised_by, kind,
                              text, actor="cli"))
 
 
@@ -305,7 +278,7 @@ def challenge_respond(ctx: click.Context, challenge_id: str, outcome: str, reaso
     """Record the team's response to a challenge (an earlier response is kept)."""
     from assistant.meetings import respond
 
-    respond(_store(ctx), challenge_id, outcome, reason=reason, decided_by=decided_by, actor="cli")
+    respond(store_for(ctx), challenge_id, outcome, reason=reason, decided_by=decided_by, actor="cli")
     click.echo(f"Recorded: {outcome}.")
 
 
@@ -316,7 +289,7 @@ def challenge_told(ctx: click.Context, challenge_id: str) -> None:
     """Record that the person who raised a challenge has been told the response."""
     from assistant.meetings import mark_told
 
-    mark_told(_store(ctx), challenge_id, actor="cli")
+    mark_told(store_for(ctx), challenge_id, actor="cli")
     click.echo("Recorded that they have been told.")
 
 
@@ -328,8 +301,8 @@ def challenge_list(ctx: click.Context, reference: str, as_json: bool) -> None:
     """The case's challenge log, oldest first."""
     from assistant.meetings import challenge_log
 
-    store = _store(ctx)
-    log = challenge_log(store, _case(store, reference)["id"])
+    store = store_for(ctx)
+    log = challenge_log(store, case_by_reference(store, reference)["id"])
     if as_json:
         click.echo(visible_json(log, indent=2))
         return
@@ -340,86 +313,3 @@ def challenge_list(ctx: click.Context, reference: str, as_json: bool) -> None:
         click.echo(visible(f"{row['id'][:8]}  {row['meeting_kind']} {row['meeting_date']}  {row['about_kind']} "
                            f"{row['about_id'][:8]}  {row['raised_by']}  {row['kind']}: {row['text']}  -> "
                            f"{row['outcome']}" + (f" ({row['reason']})" if row["reason"] else "") + f", {told}"))
-
-
-# ------------------------------------------------------------------ the report
-@click.group()
-def report() -> None:
-    """The review's report in numbered versions: draft, list, export, diff and sign-off."""
-
-
-@report.command("draft")
-@click.option("--case", "reference", required=True, help="The case reference.")
-@click.pass_context
-def report_draft(ctx: click.Context, reference: str) -> None:
-    """Assemble a new version of the report from what is in the store; prints its number."""
-    from assistant.report import draft_report
-
-    store = _store(ctx)
-    click.echo(draft_report(store, _structure(), _case(store, reference)["id"], actor="cli"))
-
-
-@report.command("versions")
-@click.option("--case", "reference", required=True, help="The case reference.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def report_versions_command(ctx: click.Context, reference: str, as_json: bool) -> None:
-    """Every version of the report, with who signed it off."""
-    from assistant.report import report_versions
-
-    store = _store(ctx)
-    versions = report_versions(store, _case(store, reference)["id"])
-    if as_json:
-        click.echo(visible_json(versions, indent=2))
-        return
-    if not versions:
-        click.echo("No version yet. Draft one with: learning-together report draft --case REF")
-    for row in versions:
-        signed = f"  signed off by {', '.join(row['signed_by'])}" if row["signed_by"] else ""
-        click.echo(visible(f"{row['number']}  {row['created_at']}  {row['sha256'][:12]}{signed}"))
-
-
-@report.command("export")
-@click.option("--case", "reference", required=True, help="The case reference.")
-@click.option("--version", "number", type=click.IntRange(1), default=None, help="The version (default: newest).")
-@click.option("--format", "fmt", required=True, type=click.Choice(["md", "docx"]))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
-@click.option("--force", is_flag=True, help="Replace an existing file (never a database).")
-@click.pass_context
-def report_export(ctx: click.Context, reference: str, number: int | None, fmt: str, out: Path, force: bool) -> None:
-    """Write a version of the report as Markdown or Word."""
-    from assistant.exports.report import export_report
-
-    store = _store(ctx)
-    path = export_report(store, _case(store, reference), fmt, out, number=number, force=force, actor="cli")
-    click.echo(f"Wrote {visible(str(path))}")
-
-
-@report.command("diff")
-@click.option("--case", "reference", required=True, help="The case reference.")
-@click.option("--from", "old", required=True, type=click.IntRange(1), help="The earlier version.")
-@click.option("--to", "new", required=True, type=click.IntRange(1), help="The later version.")
-@click.pass_context
-def report_diff_command(ctx: click.Context, reference: str, old: int, new: int) -> None:
-    """What changed between two versions, section by section."""
-    from assistant.report import report_diff
-
-    store = _store(ctx)
-    for section in report_diff(store, _case(store, reference)["id"], old, new):
-        click.echo(visible(f"{section['title']}: {'changed' if section['changed'] else 'unchanged'}"))
-        for line in section["lines"]:
-            click.echo(visible(f"  {line}"))
-
-
-@report.command("signoff")
-@click.option("--case", "reference", required=True, help="The case reference.")
-@click.option("--version", "number", required=True, type=click.IntRange(1), help="The version signed off.")
-@click.option("--by", "signed_by", required=True, help="Who signed it off, by role.")
-@click.pass_context
-def report_signoff(ctx: click.Context, reference: str, number: int, signed_by: str) -> None:
-    """Record that the safeguarding partners signed off a version of the report."""
-    from assistant.report import sign_off
-
-    store = _store(ctx)
-    sign_off(store, _case(store, reference)["id"], number, signed_by, actor="cli")
-    click.echo(f"Recorded the sign-off of version {number}.")

@@ -295,3 +295,38 @@ def sign_off(store: Store, case_id: str, number: int, signed_by: str, actor: str
         conn.execute("INSERT INTO report_signoffs (id, case_id, report_version_id, signed_by, signed_at)"
                      " VALUES (?, ?, ?, ?, ?)", (signoff_id, case_id, version["id"], signed_by, now()))
         store.event("signoff", "report_version", version["id"], {"number": number, "signoff": signoff_id}, actor)
+
+
+# ------------------------------------------------------------------ the accuracy check
+ACCURACY_OUTCOMES = ("confirmed", "corrections")
+
+
+def record_accuracy_check(store: Store, case_id: str, number: int, member_id: str, outcome: str,
+                          actor: str = "lead reviewer") -> None:
+    """Record a case-group member's accuracy check of one version: `confirmed` or `corrections` (the
+    corrections themselves go in the challenge log, against report sections)."""
+    version = report_version(store, case_id, number)
+    if outcome not in ACCURACY_OUTCOMES:
+        raise ReportError("An accuracy check is confirmed or corrections.")
+    if store.one("SELECT 1 AS one FROM case_group_members WHERE id = ? AND case_id = ?", (member_id, case_id)) is None:
+        raise ReportError("That is not a member of this case's case group; `group list` shows them.")
+    with store.write() as conn:
+        check_id = new_id()
+        conn.execute("INSERT INTO report_accuracy_checks (id, case_id, report_version_id, member_id, outcome,"
+                     " checked_at) VALUES (?, ?, ?, ?, ?, ?)", (check_id, case_id, version["id"], member_id,
+                                                                 outcome, now()))
+        store.event("accuracy_check", "report_version", version["id"],
+                    {"member": member_id, "outcome": outcome, "check": check_id}, actor)
+
+
+def accuracy_checks(store: Store, case_id: str, number: int) -> list[dict[str, Any]]:
+    """Each case-group member with their latest check of the version (`outcome`, or 'not yet')."""
+    version = report_version(store, case_id, number)
+    members = store.query("SELECT id, role, agency FROM case_group_members WHERE case_id = ? ORDER BY rowid",
+                          (case_id,))
+    for member in members:
+        latest = store.one("SELECT outcome, checked_at FROM report_accuracy_checks WHERE report_version_id = ?"
+                           " AND member_id = ? ORDER BY rowid DESC LIMIT 1", (version["id"], member["id"]))
+        member["outcome"] = latest["outcome"] if latest else "not yet"
+        member["checked_at"] = latest["checked_at"] if latest else None
+    return members

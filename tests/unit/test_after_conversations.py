@@ -147,7 +147,9 @@ def test_a_card_refuses_unknown_fields_factors_and_other_cases_notes(store, stru
 # ---------------------------------------------------------------- follow-on meetings and the challenge log
 def test_a_first_meeting_records_people_and_a_challenge_log_that_keeps_every_response(
         store, structure, case_id, two_accounts):
-    from assistant.meetings import add_challenge, add_meeting, add_person, challenge_log, list_meetings, mark_told, respond
+    from assistant.meetings import (
+        add_challenge, add_meeting, add_person, challenge_log, list_meetings, mark_told, respond,
+    )
 
     meeting = add_meeting(store, case_id, "first", "2026-05-12", facilitators="Lead Reviewer, Reviewer B",
                           pack_version="first pack v1")
@@ -358,3 +360,26 @@ def test_a_version_9_database_upgrades_and_takes_the_work_after_the_conversation
     finally:
         store.close()
     assert (tmp_path / f"v9.db.before-v{SCHEMA_VERSION}.bak").exists()
+
+
+def test_every_case_group_member_checks_a_version_for_accuracy(store, structure, case_id, two_accounts, db_path):
+    from assistant.casegroup import add_member
+    from assistant.report import ReportError, accuracy_checks, draft_report, record_accuracy_check
+
+    social_worker = add_member(store, case_id, "Social Worker 1", "Children's Services")
+    health_visitor = add_member(store, case_id, "Health Visitor 1", "Community Health")
+    draft_report(store, structure, case_id)
+    record_accuracy_check(store, case_id, 1, social_worker, "confirmed")
+    record_accuracy_check(store, case_id, 1, health_visitor, "corrections")
+    record_accuracy_check(store, case_id, 1, health_visitor, "confirmed")
+    checks = accuracy_checks(store, case_id, 1)
+    assert [(c["role"], c["outcome"]) for c in checks] == [("Social Worker 1", "confirmed"),
+                                                            ("Health Visitor 1", "confirmed")]
+    draft_report(store, structure, case_id)
+    assert [c["outcome"] for c in accuracy_checks(store, case_id, 2)] == ["not yet", "not yet"]
+    before = _fingerprint(db_path)
+    with pytest.raises(ReportError, match="confirmed or corrections"):
+        record_accuracy_check(store, case_id, 1, social_worker, "fine")
+    with pytest.raises(ReportError, match="case group"):
+        record_accuracy_check(store, case_id, 1, "nobody", "confirmed")
+    assert _fingerprint(db_path) == before

@@ -102,6 +102,11 @@ def test_a_lead_takes_a_case_from_the_story_to_a_signed_off_report(cli, tmp_path
     accuracy = _ok(cli("meeting", "add", "--case", "CSPR-1", "--kind", "accuracy", "--date", "2026-07-10", db=db))
     _ok(cli("challenge", "add", "--meeting", accuracy[:8], "--about", "section:methodology", "--by", "GP 1",
             "--kind", "correction", "--text", "I was consulted by phone.", db=db))
+    member = _ok(cli("group", "add", "--case", "CSPR-1", "--role", "GP 1", "--agency", "General Practice", db=db))
+    _ok(cli("report", "check", "--case", "CSPR-1", "--version", "2", "--member", member[:8], "--outcome",
+            "corrections", db=db))
+    checks = json.loads(_ok(cli("report", "checks", "--case", "CSPR-1", "--version", "2", "--json", db=db)))
+    assert [(c["role"], c["outcome"]) for c in checks] == [("GP 1", "corrections")]
     _ok(cli("report", "signoff", "--case", "CSPR-1", "--version", "2", "--by", "Safeguarding partners' chair", db=db))
     versions = json.loads(_ok(cli("report", "versions", "--case", "CSPR-1", "--json", db=db)))
     assert [(v["number"], v["signed_by"]) for v in versions] == [(1, []), (2, ["Safeguarding partners' chair"])]

@@ -12,6 +12,7 @@ import grimp
 from tests.conftest import ROOT
 
 UI_MODULES = {"assistant.tui", "assistant.cli", "assistant.cli_preparation", "assistant.cli_after",
+              "assistant.cli_report", "assistant.cli_common",
               "assistant.__main__"}
 
 
