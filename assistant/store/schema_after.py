@@ -102,6 +102,21 @@ TABLES = (
         source TEXT
     )""",
 )
+# A card goes with its episode when the lead merges or deletes the episode (the foreign key cascades);
+# its words are kept in `revisions` first, as every other replaced wording is.
+KEEP_CARD_WORDING = """
+CREATE TRIGGER IF NOT EXISTS episode_cards_keep_wording BEFORE DELETE ON episode_cards
+BEGIN
+    INSERT INTO revisions (id, entity, entity_id, field, old_value, reason, case_id, actor, replaced_at)
+    SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a'
+                 || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+           'episode_card', OLD.case_episode_id, f.field, f.value, 'the episode was merged or deleted',
+           OLD.case_id, 'lead reviewer', strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')
+    FROM (SELECT 'what_happened' AS field, OLD.what_happened AS value UNION ALL SELECT 'appraisal', OLD.appraisal
+          UNION ALL SELECT 'explanation', OLD.explanation UNION ALL SELECT 'accounts_differ', OLD.accounts_differ) f
+    WHERE f.value <> '';
+END;
+"""
 INDEXES = {"episode_cards": "case_id", "episode_card_notes": "note_id", "meetings": "case_id",
            "meeting_people": "meeting_id", "challenges": "meeting_id", "report_versions": "case_id",
            "report_signoffs": "report_version_id", "report_accuracy_checks": "report_version_id"}
@@ -116,6 +131,7 @@ def m010_after_the_conversations(db: Database) -> None:
     for table, column in INDEXES.items():
         db[table].create_index([column], if_not_exists=True)
     db["challenges"].create_index(["case_id"], if_not_exists=True)
+    db.executescript(KEEP_CARD_WORDING)
     for column in ("started_on", "window_from", "window_to"):
         db.execute(f"ALTER TABLE cases ADD COLUMN {column} TEXT")
     db.execute("ALTER TABLE findings ADD COLUMN priority INTEGER")

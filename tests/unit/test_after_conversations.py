@@ -323,7 +323,7 @@ def test_erasing_a_conversation_takes_report_versions_quoting_it_and_a_case_take
 
     erase_case(store, "CSPR-2026-04", "Case withdrawn from the review", actor="lead")
     for table in ("episode_cards", "episode_card_notes", "meetings", "meeting_people", "challenges",
-                  "report_versions", "report_signoffs", "report_accuracy_checks"):
+                  "report_versions", "report_signoffs", "report_accuracy_checks", "revisions"):
         assert store.scalar(f"SELECT COUNT(*) FROM {table}") == 0, table
     assert verify_audit(store)[1] is None
 
@@ -383,3 +383,22 @@ def test_every_case_group_member_checks_a_version_for_accuracy(store, structure,
     with pytest.raises(ReportError, match="case group"):
         record_accuracy_check(store, case_id, 1, "nobody", "confirmed")
     assert _fingerprint(db_path) == before
+
+
+def test_merging_or_deleting_a_case_episode_keeps_its_cards_words(store, structure, case_id, two_accounts):
+    from assistant.previous import previous_values
+    from assistant.revisions import delete_case_episode, merge_case_episodes
+
+    other = create_case_episode(store, case_id, "The follow-up call")
+    edit_card(store, other, appraisal="Adequate given what was known then.")
+    link_explanation_note(store, other, two_accounts["notes"][0])
+    merge_case_episodes(store, two_accounts["episode"], other)
+    assert store.scalar("SELECT COUNT(*) FROM episode_cards") == 0
+    kept = previous_values(store, "episode_card", other)
+    assert [(k["field"], k["old_value"], k["case_id"]) for k in kept] == [
+        ("appraisal", "Adequate given what was known then.", case_id)]
+    edit_card(store, two_accounts["episode"], what_happened="A phone call.")
+    delete_case_episode(store, two_accounts["episode"], reason="Not a key practice episode after all")
+    assert store.scalar("SELECT COUNT(*) FROM episode_cards") == 0
+    assert previous_values(store, "episode_card", two_accounts["episode"])[0]["old_value"] == "A phone call."
+    assert story_of_the_case(store, case_id)["story"] == []
