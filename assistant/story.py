@@ -129,9 +129,10 @@ def story_of_the_case(store: Store, case_id: str) -> dict[str, Any]:
     story: list[dict[str, Any]] = []
     previous = ""
     for card in placed:
-        # Chronology entries fall between this episode and the dated episode before it.
-        if card["story_date"]:
-            story += [dict(e, kind="chronology") for e in dated if previous < e["iso"] < card["story_date"]]
+        # Chronology entries fall between this episode and the latest dated episode before it (an entry
+        # on the episode's own day comes just before it); a position out of date order shows none twice.
+        if card["story_date"] > previous:
+            story += [dict(e, kind="chronology") for e in dated if previous < e["iso"] <= card["story_date"]]
             previous = card["story_date"]
         story.append({"kind": "episode", "id": card["case_episode_id"], "title": card["title"],
                       "date": card["story_date"], "position": card["story_position"],

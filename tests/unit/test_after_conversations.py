@@ -77,10 +77,14 @@ def test_the_story_orders_episodes_with_each_perspective_and_the_chronology_betw
     assert strategy["accounts_differ"].startswith("Each thought the other agency")
     assert timeline["unplaced"] == [{"id": unplaced, "title": "The school meeting"}]
 
-    # A position the lead gives puts the episode first, whatever its date.
+    # A position the lead gives puts the episode first, whatever its date; no entry shows twice, and an
+    # entry on an episode's own day comes just before it.
     place_episode(store, later, position=1)
-    assert [i["title"] for i in story_of_the_case(store, case_id)["story"] if i["kind"] == "episode"][0] == \
-        "The case closure"
+    place_episode(store, two_accounts["episode"], on="2026-02-20", position=2)
+    reordered = [(i["kind"], i.get("title") or i.get("summary")) for i in story_of_the_case(store, case_id)["story"]]
+    assert reordered == [("chronology", "Birth visit"), ("chronology", "Call-out to the home"),
+                         ("episode", "The case closure"), ("episode", "The strategy discussion"),
+                         ("chronology", "Absent three days")]
     assert verify_audit(store)[1] is None
 
 
