@@ -30,6 +30,7 @@ _CONVERSATION_ROWS = [
     ("comments", "(target_kind = 'note' AND target_id IN (SELECT id FROM notes WHERE conversation_id = :c))"
                  " OR (target_kind = 'conversation' AND target_id = :c)"),
     ("note_tags", "note_id IN (SELECT id FROM notes WHERE conversation_id = :c)"),
+    ("episode_card_notes", "note_id IN (SELECT id FROM notes WHERE conversation_id = :c)"),
     ("note_versions", "note_id IN (SELECT id FROM notes WHERE conversation_id = :c)"),
     ("notes", "conversation_id = :c"),
     ("case_episode_links", "episode_id IN (SELECT id FROM episodes WHERE conversation_id = :c)"),
@@ -45,6 +46,14 @@ _CONVERSATION_ROWS = [
 ]
 # Rows that hang off a case, after its conversations have gone.
 _CASE_ROWS = [
+    ("challenges", "case_id = :k"),
+    ("meeting_people", "meeting_id IN (SELECT id FROM meetings WHERE case_id = :k)"),
+    ("meetings", "case_id = :k"),
+    ("report_accuracy_checks", "case_id = :k"),
+    ("report_signoffs", "case_id = :k"),
+    ("report_versions", "case_id = :k"),
+    ("episode_card_notes", "case_episode_id IN (SELECT id FROM case_episodes WHERE case_id = :k)"),
+    ("episode_cards", "case_id = :k"),
     ("finding_links", "finding_id IN (SELECT id FROM findings WHERE case_id = :k)"),
     ("findings", "case_id = :k"),
     ("case_episode_links", "case_episode_id IN (SELECT id FROM case_episodes WHERE case_id = :k)"),
@@ -109,6 +118,28 @@ def _tables(conn: Any) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
+def _erase_quoting_reports(conn: Any, conversation_id: str) -> int:
+    """Delete the report versions (with their sign-offs) that quote the conversation's notes or key
+    moments: a kept version is frozen text, so erasing the words means erasing the versions holding them."""
+    words = [r[0] for r in conn.execute(
+        "SELECT body FROM notes WHERE conversation_id = ? UNION SELECT title FROM episodes WHERE conversation_id = ?",
+        (conversation_id, conversation_id)) if r[0] and r[0].strip()]
+    doomed = []
+    for version_id, sections in conn.execute(
+            "SELECT id, sections FROM report_versions WHERE case_id = (SELECT case_id FROM conversations WHERE id = ?)",
+            (conversation_id,)):
+        try:
+            text = "\n".join(str(part) for s in json.loads(sections) for block in s["blocks"] for part in block)
+        except (TypeError, ValueError, KeyError):
+            text = sections  # unreadable: judged on its raw text
+        if any(w in text for w in words):
+            doomed.append(version_id)
+    for table in ("report_accuracy_checks", "report_signoffs"):
+        conn.executemany(f"DELETE FROM {table} WHERE report_version_id = ?", [(v,) for v in doomed])
+    conn.executemany("DELETE FROM report_versions WHERE id = ?", [(v,) for v in doomed])
+    return len(doomed)
+
+
 def _erase_rows(conn: Any, conversation_ids: list[str], case_ids: list[str]) -> dict[str, int]:
     """Delete the conversations and cases with everything hanging off them, and any merge conflict that
     holds a copy of one of their rows; works on any schema version (a backup may be older)."""
@@ -124,6 +155,8 @@ def _erase_rows(conn: Any, conversation_ids: list[str], case_ids: list[str]) -> 
                 gone.update(r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE case_id = ?", (case_id,)))
     for conversation_id in conversation_ids:
         gone.add(conversation_id)
+        if "report_versions" in tables:
+            counts["report_versions"] = counts.get("report_versions", 0) + _erase_quoting_reports(conn, conversation_id)
         for table, where in _CONVERSATION_IDS:
             gone.update(r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE {where}", {"c": conversation_id}))
         for table, where in _CONVERSATION_ROWS:

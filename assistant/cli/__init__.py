@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from assistant.cli import exchange, practice, preparation, protection
+from assistant.cli import after, exchange, practice, preparation, protection
 from assistant.cli.common import PASSPHRASE_ENV, OneSentenceGroup, default_structure, open_db, secret
 from assistant.cli.practice import show_scenario
 from assistant.cli.revisions import COMMANDS as REVISION_COMMANDS
@@ -176,3 +176,4 @@ for command in (exchange.export, exchange.handover, exchange.merge, exchange.era
                 protection.rekey, protection.encrypt, protection.audit, practice.coach, practice.rehearse,
                 *preparation.COMMANDS):
     main.add_command(command)
+after.register(main)  # the commands after the conversations join the case and finding groups too

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -80,3 +81,20 @@ def default_structure():
     from assistant.structure import load_structure
 
     return load_structure()
+
+
+def case_by_reference(store, reference: str) -> dict[str, Any]:
+    from assistant.short_ids import resolve_case
+
+    return resolve_case(store, reference)
+
+
+def id_by_prefix(store, table: str, noun: str, text: str) -> str:
+    """The one id in `table` that starts with `text`."""
+    from assistant.short_ids import IdError
+
+    text = (text or "").strip().lower()
+    found = store.query(f"SELECT id FROM {table} WHERE substr(id, 1, ?) = ? LIMIT 2", (len(text), text)) if text else []
+    if len(found) != 1:
+        raise IdError(f"No single {noun} has an id starting '{text[:40]}'; give more of its characters.")
+    return found[0]["id"]

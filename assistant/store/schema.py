@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from assistant.store.schema_after import m010_after_the_conversations
 from assistant.store.versions import APPLICATION_ID, SCHEMA_VERSION  # noqa: F401  (re-exported)
 
 migrations = Migrations("learning-together")
@@ -339,7 +340,6 @@ def m007_conversation_utc_offset(db: Database) -> None:
     )
 
 
-
 @migrations()
 def m008_revisions(db: Database) -> None:
     """Revisable work: the value each correction replaced (with its reason), withdrawn findings, and the
@@ -440,6 +440,7 @@ def m009_before_the_conversations(db: Database) -> None:
     db["prepared_queries"].create_index(["conversation_id"], if_not_exists=True)
 
 
+migrations()(m010_after_the_conversations)  # the tables for after the conversations
 # Migrations are numbered mNNN_: the numbers are unique and the highest is SCHEMA_VERSION.
 _NUMBERS = [int(m.name[1:4]) for m in migrations._migrations]
 assert len(set(_NUMBERS)) == len(_NUMBERS) and max(_NUMBERS) == SCHEMA_VERSION == len(_NUMBERS), (

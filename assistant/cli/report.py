@@ -1,0 +1,128 @@
+"""The command line for the review's report: `report draft`, `versions`, `export`, `diff`, `signoff`,
+and each case-group member's accuracy check (`check`, `checks`). Registered by `assistant.cli.after`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from assistant.cli.common import case_by_reference, default_structure, id_by_prefix, open_db
+from assistant.safe_text import visible, visible_json
+
+
+# ------------------------------------------------------------------ the report
+@click.group()
+def report() -> None:
+    """The review's report in numbered versions: draft, list, export, diff and sign-off."""
+
+
+@report.command("draft")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.pass_context
+def report_draft(ctx: click.Context, reference: str) -> None:
+    """Assemble a new version of the report from what is in the store; prints its number."""
+    from assistant.report import draft_report
+
+    store = open_db(ctx)
+    click.echo(draft_report(store, default_structure(), case_by_reference(store, reference)["id"], actor="cli"))
+
+
+@report.command("versions")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def report_versions_command(ctx: click.Context, reference: str, as_json: bool) -> None:
+    """Every version of the report, with who signed it off."""
+    from assistant.report import report_versions
+
+    store = open_db(ctx)
+    versions = report_versions(store, case_by_reference(store, reference)["id"])
+    if as_json:
+        click.echo(visible_json(versions, indent=2))
+        return
+    if not versions:
+        click.echo("No version yet. Draft one with: learning-together report draft --case REF")
+    for row in versions:
+        signed = f"  signed off by {', '.join(row['signed_by'])}" if row["signed_by"] else ""
+        click.echo(visible(f"{row['number']}  {row['created_at']}  {row['sha256'][:12]}{signed}"))
+
+
+@report.command("export")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--version", "number", type=click.IntRange(1), default=None, help="The version (default: newest).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["md", "docx"]))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@click.option("--force", is_flag=True, help="Replace an existing file (never a database).")
+@click.pass_context
+def report_export(ctx: click.Context, reference: str, number: int | None, fmt: str, out: Path, force: bool) -> None:
+    """Write a version of the report as Markdown or Word."""
+    from assistant.exports.report import export_report
+
+    store = open_db(ctx)
+    path = export_report(store, case_by_reference(store, reference), fmt, out, number=number, force=force, actor="cli")
+    click.echo(f"Wrote {visible(str(path))}")
+
+
+@report.command("diff")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--from", "old", required=True, type=click.IntRange(1), help="The earlier version.")
+@click.option("--to", "new", required=True, type=click.IntRange(1), help="The later version.")
+@click.pass_context
+def report_diff_command(ctx: click.Context, reference: str, old: int, new: int) -> None:
+    """What changed between two versions, section by section."""
+    from assistant.report import report_diff
+
+    store = open_db(ctx)
+    for section in report_diff(store, case_by_reference(store, reference)["id"], old, new):
+        click.echo(visible(f"{section['title']}: {'changed' if section['changed'] else 'unchanged'}"))
+        for line in section["lines"]:
+            click.echo(visible(f"  {line}"))
+
+
+@report.command("signoff")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--version", "number", required=True, type=click.IntRange(1), help="The version signed off.")
+@click.option("--by", "signed_by", required=True, help="Who signed it off, by role.")
+@click.pass_context
+def report_signoff(ctx: click.Context, reference: str, number: int, signed_by: str) -> None:
+    """Record that the safeguarding partners signed off a version of the report."""
+    from assistant.report import sign_off
+
+    store = open_db(ctx)
+    sign_off(store, case_by_reference(store, reference)["id"], number, signed_by, actor="cli")
+    click.echo(f"Recorded the sign-off of version {number}.")
+
+
+@report.command("check")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--version", "number", required=True, type=click.IntRange(1), help="The version checked.")
+@click.option("--member", "member_id", required=True, help="The case-group member's id (a unique prefix will do).")
+@click.option("--outcome", required=True, type=click.Choice(["confirmed", "corrections"]))
+@click.pass_context
+def report_check(ctx: click.Context, reference: str, number: int, member_id: str, outcome: str) -> None:
+    """Record a member's accuracy check of a version (corrections go in the challenge log)."""
+    from assistant.report import record_accuracy_check
+
+    store = open_db(ctx)
+    member = id_by_prefix(store, "case_group_members", "case-group member", member_id)
+    record_accuracy_check(store, case_by_reference(store, reference)["id"], number, member, outcome, actor="cli")
+    click.echo(f"Recorded: {outcome}.")
+
+
+@report.command("checks")
+@click.option("--case", "reference", required=True, help="The case reference.")
+@click.option("--version", "number", required=True, type=click.IntRange(1), help="The version checked.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def report_checks(ctx: click.Context, reference: str, number: int, as_json: bool) -> None:
+    """Where each case-group member stands on the accuracy check of a version."""
+    from assistant.report import accuracy_checks
+
+    store = open_db(ctx)
+    checks = accuracy_checks(store, case_by_reference(store, reference)["id"], number)
+    if as_json:
+        click.echo(visible_json(checks, indent=2))
+        return
+    for member in checks:
+        click.echo(visible(f"{member['id'][:8]}  {member['role']:<30} {member['outcome']}"))

@@ -1,0 +1,58 @@
+"""The report, exported as Markdown or Word: one kept version, its sections in order as drafted, with the
+version's number and hash, whether it was signed off, and the challenge log as an appendix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.exports.document import Document, to_docx, to_markdown
+from assistant.exports.files import publish
+from assistant.meetings import challenge_log
+from assistant.report import ReportError, report_version, report_versions
+from assistant.store import Store
+
+REPORT_FORMATS = ("md", "docx")
+
+
+def build_report(store: Store, case: dict, number: int | None = None) -> Document:
+    """The document for one version of the report (the newest without `number`)."""
+    version = report_version(store, case["id"], number)
+    signed = next(v["signed_by"] for v in report_versions(store, case["id"]) if v["number"] == version["number"])
+    doc = Document(title=f"Case review report {case['reference']}, version {version['number']}",
+                   reference=case["reference"])
+    doc.heading(f"Case review report: {case['reference']}", 1)
+    state = f"signed off by {', '.join(signed)}" if signed else "a draft, not signed off"
+    doc.paragraph(f"Version {version['number']} ({state}); sha256 {version['sha256']}.", italic=True)
+    for number_, section in enumerate(version["sections"], start=1):
+        doc.heading(f"{number_}. {section['title']}", 2)
+        for block in section["blocks"]:
+            if block[0] == "heading":
+                doc.heading(block[2], block[1])
+            elif block[0] == "bullet":
+                doc.bullet(block[2], block[1])
+            else:
+                doc.paragraph(block[1])
+    log = challenge_log(store, case["id"])
+    if log:
+        doc.heading("Appendix: the challenge log", 2)
+        doc.table(["Meeting", "About", "Raised by", "Kind", "Text", "Response", "Reason", "Decided by", "Told"],
+                  [[f"{c['meeting_kind']} {c['meeting_date']}", f"{c['about_kind']} {c['about_id'][:8]}",
+                    c["raised_by"], c["kind"], c["text"], c["outcome"], c["reason"], c["decided_by"],
+                    "yes" if c["raiser_told"] else "no"] for c in log])
+    return doc
+
+
+def export_report(store: Store, case: dict, fmt: str, out: Path, number: int | None = None,
+                  force: bool = False, actor: str = "lead reviewer") -> Path:
+    """Write one version of the report as Markdown or Word with its audit event, or nothing at all."""
+    if fmt not in REPORT_FORMATS:
+        raise ReportError("The report is exported as md or docx.")
+    document = build_report(store, case, number)
+    data: bytes | str = to_docx(document) if fmt == "docx" else to_markdown(document)
+    version = report_version(store, case["id"], number)
+
+    def record_event() -> None:
+        store.event("export", "report_version", version["id"],
+                    {"format": fmt, "number": version["number"], "sha256": version["sha256"]}, actor)
+
+    return publish(store, [(Path(out), data)], record_event, force)[0]
