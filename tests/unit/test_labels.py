@@ -74,3 +74,27 @@ def test_every_label_of_many_similar_conversations_is_distinct(store, structure,
     labels = conversation_labels(live_conversations(store, case_id), width=20)
     assert len({labels[i] for i in ids}) == 6
     assert all(len(labels[i]) <= 20 for i in ids)
+
+
+def test_the_packs_and_the_json_name_each_conversation_distinctly(store, structure, case_id, tmp_path):
+    import json
+
+    from assistant.conversation import Conversation
+    from assistant.exports.case import export_case
+
+    first = _add(store, structure, case_id, "Social Worker 1", agency="Children's Social Care")
+    second = _add(store, structure, case_id, "Social Worker 1", agency="Children's Social Care")
+    _set_start(store, first, "2026-03-04T10:00:00+00:00")
+    _set_start(store, second, "2026-03-18T10:00:00+00:00")
+    for conversation_id, words in ((first, "The first worker's own account."), (second, "The second worker's.")):
+        Conversation(store, structure, conversation_id).notes.add(words, ["words"], section_id="overview")
+    export_case(store, structure, "CSPR-2026-04", "md", tmp_path / "pack.md")
+    export_case(store, structure, "CSPR-2026-04", "json", tmp_path / "case.json")
+    pack = (tmp_path / "pack.md").read_text()
+    one, two = ("Social Worker 1 (Children's Social Care) · 4 Mar", "Social Worker 1 (Children's Social Care) · 18 Mar")
+    assert f"### {one}\n" in pack and f"### {two}\n" in pack
+    assert pack.index(f"### {one}") < pack.index("The first worker's own account.") < pack.index(f"### {two}")
+    coverage_header = next(line for line in pack.splitlines() if line.startswith("| Section | Prompt"))
+    assert one in coverage_header and two in coverage_header
+    data = json.loads((tmp_path / "case.json").read_text())
+    assert [c["label"] for c in data["conversations"]] == [one, two]
