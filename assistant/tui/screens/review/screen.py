@@ -42,7 +42,8 @@ class ReviewPicker(Choice):
     def __init__(self, cases: list[dict[str, Any]]) -> None:
         options = [(safe(f"{c['reference']} · {c['label']} · {c['conversations']} conversation(s)",
                          single_line=True), c["id"]) for c in cases]
-        super().__init__("Review which case?", options, "Enter to open · Esc to cancel")
+        super().__init__("Review which case?", options, "Type to filter · Enter to open · Esc to cancel",
+                         filterable=True)
 
 
 @shown_in_help("Review workspace", 9)
