@@ -91,7 +91,8 @@ def test_the_packs_and_the_json_name_each_conversation_distinctly(store, structu
     export_case(store, structure, "CSPR-2026-04", "md", tmp_path / "pack.md")
     export_case(store, structure, "CSPR-2026-04", "json", tmp_path / "case.json")
     pack = (tmp_path / "pack.md").read_text()
-    one, two = ("Social Worker 1 (Children's Social Care) · 4 Mar", "Social Worker 1 (Children's Social Care) · 18 Mar")
+    role = "Social Worker 1 (Children's Social Care)"
+    one, two = f"{role} · 4 Mar", f"{role} · 18 Mar"
     assert f"### {one}\n" in pack and f"### {two}\n" in pack
     assert pack.index(f"### {one}") < pack.index("The first worker's own account.") < pack.index(f"### {two}")
     coverage_header = next(line for line in pack.splitlines() if line.startswith("| Section | Prompt"))

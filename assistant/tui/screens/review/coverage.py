@@ -21,13 +21,14 @@ from assistant.tui.screens.review.panes import (ReviewPane, in_slices, note_labe
                                                 table_place)
 
 # A conversation's column is at most this wide; a longer label is shortened with an ellipsis.
-COLUMN_WIDTH = 18
+COLUMN_WIDTH = 20
 
 
 def prompt_width(screen_width: int) -> int:
-    """The prompt column's width: readable at 80 columns, wider when the terminal is, leaving room for
-    at least two conversation columns beside it."""
-    return max(28, min(90, screen_width - 2 * (COLUMN_WIDTH + 2) - 6))
+    """The prompt column's width: at least 40 characters (one conversation column beside it at 80
+    columns, the others a scroll away), wider when the terminal is, leaving room for two columns."""
+    readable = min(40, screen_width - COLUMN_WIDTH - 10)
+    return max(readable, min(90, screen_width - 2 * (COLUMN_WIDTH + 2) - 6))
 
 
 STATE_MARKS = {"covered": "✓", "skipped": "–", "declined": "✗", "come back later": "↻", "not reached": "○"}
@@ -61,10 +62,15 @@ class CoveragePane(ReviewPane):
         columns = [(safe(labels[c["id"]], single_line=True), c["id"]) for c in matrix.conversations]
         width = prompt_width(self.app.size.width)
         rows = []
+        section = None
         for index, row in enumerate(matrix.rows):
             cells = [Text(f"{STATE_MARKS[row['cells'][c['id']]['state']]} {row['cells'][c['id']]['notes'] or ''}")
                      for c in matrix.conversations]
-            rows.append((str(index), [Text(shorten(f"{row['section'].title} · {row['prompt'].text}", width)), *cells]))
+            # The section is named on its first prompt only, so the prompts themselves get the room.
+            first = row["section"] is not section
+            section = row["section"]
+            label = f"{section.title} · {row['prompt'].text}" if first else f"  · {row['prompt'].text}"
+            rows.append((str(index), [Text(shorten(label, width), style="bold" if first else ""), *cells]))
         return self.Loaded(CoverageData(matrix, columns, rows))
 
     async def on_coverage_pane_loaded(self, message: Loaded) -> None:

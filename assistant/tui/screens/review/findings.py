@@ -162,4 +162,5 @@ class FindingsPane(ReviewPane):
         self.app.push_screen(TextPrompt(
             "Withdraw this finding", [("reason", "Why it is withdrawn (kept with it)", "")],
             "It stays listed, marked withdrawn with the reason, and leaves the analysis packs.", "Withdraw",
-            action=withdraw_it, what="withdrawing the finding"), shielded(self.app, lambda _: self.screen.refresh_all()))
+            action=withdraw_it, what="withdrawing the finding"),
+            shielded(self.app, lambda _: self.screen.refresh_all()))
