@@ -287,3 +287,23 @@ async def test_the_case_picker_filters_as_you_type(tmp_path, structure):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen) and app.screen.case["reference"] == "CSPR-2026-417"
+
+
+async def test_two_conversations_with_one_role_label_are_told_apart(tmp_path):
+    from tests.tui.test_review_snapshots import review_app
+
+    app, case_id = review_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(ReviewScreen(case_id))
+        await settle(pilot)
+        screen = app.screen
+        coverage = screen.query_one("#coverage-table")
+        headers = [str(column.label) for column in coverage.columns.values()][1:]
+        assert len(set(headers)) == len(headers) == 5
+        assert sum(h.endswith("· 4 Mar") for h in headers) == 1 and sum(h.endswith("· 18 Mar") for h in headers) == 1
+        assert all(len(h) <= 20 for h in headers)  # the 170-character role label is cut, not the screen
+        assert coverage.fixed_columns == 1
+        await _tab(pilot, "tab-conversations")
+        table = screen.query_one("#conversation-table")
+        names = [str(table.get_cell_at((row, 0))) for row in range(table.row_count)]
+        assert len(set(names)) == 5 and "Social Worker 1 · 4 Mar" in names and "Social Worker 1 · 18 Mar" in names

@@ -15,7 +15,9 @@ from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.option_list import Option
 
 from assistant.cases import chronology
-from assistant.review import case_episodes, case_moments, create_case_episode, link_moment, set_episode_typology
+from assistant.labels import conversation_labels
+from assistant.review import (case_episodes, case_moments, create_case_episode, link_moment, live_conversations,
+                              set_episode_typology)
 from assistant.revisions import delete_case_episode, merge_case_episodes, rename_case_episode, unlink_from_episode
 from assistant.store import StoreError
 from assistant.tui.guard import guarded, shielded
@@ -31,6 +33,7 @@ class EpisodesData:
     episodes: list[dict[str, Any]]
     moments: list[dict[str, Any]]
     chronology: list[dict[str, Any]]
+    labels: dict[str, str]
 
 
 class EpisodesPane(ReviewPane):
@@ -55,8 +58,9 @@ class EpisodesPane(ReviewPane):
 
     def fetch(self) -> Message:
         store = self.app.store
+        labels = conversation_labels(live_conversations(store, self.case_id), width=40)
         return self.Loaded(EpisodesData(case_episodes(store, self.case_id), case_moments(store, self.case_id),
-                                        chronology(store, self.case_id)))
+                                        chronology(store, self.case_id), labels))
 
     async def on_episodes_pane_loaded(self, message: Loaded) -> None:
         await self.take(message.data)
@@ -80,7 +84,8 @@ class EpisodesPane(ReviewPane):
         checklist.ticked.clear()
         items = []
         for moment in self.loaded.moments:
-            label = safe(f"{moment['practitioner_role']}: ", "bold", single_line=True)
+            who = self.loaded.labels.get(moment["conversation_id"], moment["practitioner_role"])
+            label = safe(f"{who}: ", "bold", single_line=True)
             label.append(safe(moment["title"], single_line=True))
             if moment["approximate_time"]:
                 label.append(safe(f" ({moment['approximate_time']})", "dim", single_line=True))
