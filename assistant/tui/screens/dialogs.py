@@ -117,11 +117,20 @@ class Choice(ModalScreen[Any]):
                 yield SafeInput(placeholder="Type to filter", id="choice-filter")
             yield OptionList(*self._shown(""), id="choices")
 
+    # A filterable list shows this many matches at most: laying out hundreds of options at once holds the
+    # screen still for seconds, and typing a few characters narrows any list below it.
+    SHOWN = 100
+
     def _shown(self, typed: str) -> list[Option]:
         words = typed.lower().split()
-        return [Option(label if isinstance(label, Text) else Text(label), id=str(i))
-                for i, (label, _) in enumerate(self.options)
-                if all(w in str(label).lower() for w in words)]
+        matching = [Option(label if isinstance(label, Text) else Text(label), id=str(i))
+                    for i, (label, _) in enumerate(self.options)
+                    if all(w in str(label).lower() for w in words)]
+        if not self.filterable or len(matching) <= self.SHOWN:
+            return matching
+        more = Option(Text(f"… and {len(matching) - self.SHOWN} more: type to narrow the list", style="dim"),
+                      id="more", disabled=True)
+        return [*matching[:self.SHOWN], more]
 
     def on_mount(self) -> None:
         options = self.query_one("#choices", OptionList)
@@ -143,7 +152,9 @@ class Choice(ModalScreen[Any]):
     def _filter_submitted(self) -> None:
         options = self.query_one("#choices", OptionList)
         if options.option_count and options.highlighted is not None:
-            self.dismiss(self.options[int(options.get_option_at_index(options.highlighted).id)][1])
+            chosen = options.get_option_at_index(options.highlighted).id
+            if chosen != "more":
+                self.dismiss(self.options[int(chosen)][1])
 
     def on_key(self, event) -> None:
         # From the filter box, the arrow keys move through the list, so typing and choosing need no Tab.
