@@ -18,6 +18,7 @@ from assistant.conversation import held_on
 from assistant.exports.document import to_docx, to_markdown
 from assistant.exports.files import choose_export_path, publish, safe_stem, shorten_name
 from assistant.exports.pack import app_version, build_analysis_pack, case_comments
+from assistant.labels import conversation_labels
 from assistant.review import case_episodes, case_notes, findings, influence_counts, live_conversations
 from assistant.store import Store, StoreError, now
 from assistant.store.schema import SCHEMA_VERSION
@@ -70,6 +71,7 @@ def case_json(store: Store, structure: Structure, reference: str) -> dict[str, A
     case = get_case(store, reference)
     notes = case_notes(store, case["id"])
     conversations = live_conversations(store, case["id"])
+    labels = conversation_labels(conversations, with_agency=True)  # as the analysis pack names them
     comments: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by the note or conversation they are on
     for comment in case_comments(store, case["id"]):
         comments[comment["target_id"]].append({"id": comment["id"], "body": comment["body"],
@@ -89,6 +91,7 @@ def case_json(store: Store, structure: Structure, reference: str) -> dict[str, A
                                  "structure_id", "structure_version", "created_at", "utc_offset", "ended_at",
                                  "review_state")},
              "held_on": held_on(c),
+             "label": labels[c["id"]],
              "comments": comments.get(c["id"], []),
              "moments": [{k: m[k] for k in ("id", "title", "approximate_time", "position")}
                          for m in store.query("SELECT * FROM episodes WHERE conversation_id = ? ORDER BY position",

@@ -14,6 +14,7 @@ from typing import Any
 from assistant.cases import chronology, get_case
 from assistant.conversation import held_on
 from assistant.exports.document import Document
+from assistant.labels import conversation_labels
 from assistant.review import (case_episodes, case_moments, case_notes, coverage_matrix, findings, influence_counts,
                               live_conversations)
 from assistant.store import Store, now
@@ -51,7 +52,8 @@ def case_comments(store: Store, case_id: str) -> list[dict[str, Any]]:
 def build_analysis_pack(store: Store, structure: Structure, reference: str) -> Document:
     case = get_case(store, reference)
     conversations = live_conversations(store, case["id"])
-    names = {c["id"]: conversation_label(c) for c in conversations}
+    # Two practitioners with the same role label are told apart by the date, the pair or a short id.
+    names = conversation_labels(conversations, with_agency=True)
     notes = case_notes(store, case["id"])  # refuses to go on if any note's checksum does not match
     doc = Document(title=f"Analysis pack: {case['reference']} · {case['label']}", reference=case["reference"])
     doc.heading(doc.title)
@@ -77,18 +79,18 @@ def build_analysis_pack(store: Store, structure: Structure, reference: str) -> D
     episodes_written = False
     for section in structure.sections:
         if section.mode == "per_episode" and not episodes_written:
-            _key_moments(doc, store, structure, case["id"], episodes, by_moment)
+            _key_moments(doc, store, structure, case["id"], episodes, by_moment, names)
             episodes_written = True
         elif section.mode != "per_episode" and section.id in once:
             _section_accounts(doc, structure, section.title, set(section.default_tags), once.pop(section.id),
-                              conversations)
+                              conversations, names)
     if not episodes_written:
-        _key_moments(doc, store, structure, case["id"], episodes, by_moment)
+        _key_moments(doc, store, structure, case["id"], episodes, by_moment, names)
     for section_id, by_conversation in once.items():  # kept under a section an older structure had
         _section_accounts(doc, structure, f"Notes under a section this structure does not have: {section_id}",
-                          set(), by_conversation, conversations)
+                          set(), by_conversation, conversations, names)
     _coverage_and_influences(doc, store, structure, case["id"], conversations, names)
-    _comments(doc, structure, case_comments(store, case["id"]), conversations, {n["id"]: n for n in notes})
+    _comments(doc, structure, case_comments(store, case["id"]), conversations, {n["id"]: n for n in notes}, names)
     _findings(doc, structure, findings(store, case["id"]), episodes)
     entries = chronology(store, case["id"])
     if entries:
@@ -105,18 +107,19 @@ def _tag_label(structure: Structure, tags: list[str], leave_out: set[str]) -> st
 
 
 def _section_accounts(doc: Document, structure: Structure, title: str, default_tags: set[str],
-                      by_conversation: dict[str, list[dict]], conversations: list[dict]) -> None:
+                      by_conversation: dict[str, list[dict]], conversations: list[dict],
+                      names: dict[str, str]) -> None:
     doc.heading(title, 2)
     for conversation in conversations:
         notes = by_conversation.get(conversation["id"])
         if notes:
-            doc.heading(conversation_label(conversation), 3)
+            doc.heading(names[conversation["id"]], 3)
             for note in notes:
                 doc.bullet(note["body"], _tag_label(structure, note["tags"], default_tags))
 
 
 def _key_moments(doc: Document, store: Store, structure: Structure, case_id: str, episodes: list[dict],
-                 by_moment: dict[str | None, dict[str, list[dict]]]) -> None:
+                 by_moment: dict[str | None, dict[str, list[dict]]], names: dict[str, str]) -> None:
     """Each case episode as its practitioners' accounts side by side, then the moments not linked yet,
     then any notes of a moment's sections kept under no moment."""
     doc.heading("Key practice episodes", 2)
@@ -128,21 +131,22 @@ def _key_moments(doc: Document, store: Store, structure: Structure, case_id: str
         if episode["typology"]:
             patterns = ", ".join(structure.tag_by_id[t].label for t in episode["typology"])
             doc.paragraph(f"Underlying patterns: {patterns}")
-        _accounts_table(doc, structure, [m for m in moments if m["case_episode_id"] == episode["id"]], by_moment)
+        _accounts_table(doc, structure, [m for m in moments if m["case_episode_id"] == episode["id"]], by_moment,
+                        names)
     unlinked = [m for m in moments if not m["case_episode_id"]]
     if unlinked:
         doc.heading("Key moments not yet linked to an episode", 3)
         for moment in unlinked:
             when = f" ({moment['approximate_time']})" if moment["approximate_time"] else ""
             doc.heading(f"{moment['title']}{when}", 4)
-            _accounts_table(doc, structure, [moment], by_moment)
+            _accounts_table(doc, structure, [moment], by_moment, names)
     known = {m["id"] for m in moments}
     loose = [n for moment_id, sections in by_moment.items() if moment_id not in known
              for section_notes in sections.values() for n in section_notes]
     if loose:
         doc.heading("Notes kept under no key moment", 3)
         for role_notes in _by_conversation(loose).values():
-            doc.heading(conversation_label(role_notes[0]), 4)
+            doc.heading(names.get(role_notes[0]["conversation_id"]) or conversation_label(role_notes[0]), 4)
             for note in role_notes:
                 doc.bullet(note["body"], structure.section_by_id[note["section_id"]].title + ":")
 
@@ -155,7 +159,7 @@ def _by_conversation(notes: list[dict]) -> dict[str, list[dict]]:
 
 
 def _accounts_table(doc: Document, structure: Structure, moments: list[dict],
-                    by_moment: dict[str | None, dict[str, list[dict]]]) -> None:
+                    by_moment: dict[str | None, dict[str, list[dict]]], names: dict[str, str]) -> None:
     """One column per practitioner's moment: their words for it, each section's notes, their influences."""
     factors = [t.id for t in structure.tags_in_group("factor")]
     rows = [["Their words for it", *[m["title"] for m in moments]]]
@@ -168,7 +172,7 @@ def _accounts_table(doc: Document, structure: Structure, moments: list[dict],
                          if t in factors)
         influences.append("; ".join(f"{structure.tag_by_id[t].label} ({counts[t]})" for t in factors if counts[t]))
     rows.append(["Influence categories", *influences])
-    doc.table(["", *[conversation_label(m) for m in moments]], rows)
+    doc.table(["", *[names.get(m["conversation_id"]) or conversation_label(m) for m in moments]], rows)
 
 
 def _coverage_and_influences(doc: Document, store: Store, structure: Structure, case_id: str,
@@ -193,7 +197,7 @@ def _coverage_and_influences(doc: Document, store: Store, structure: Structure, 
 
 
 def _comments(doc: Document, structure: Structure, comments: list[dict], conversations: list[dict],
-              notes: dict[str, dict]) -> None:
+              notes: dict[str, dict], names: dict[str, str]) -> None:
     """Review comments under each practitioner's heading, open or resolved, quoting the note they are on."""
     doc.heading("Review comments", 2)
     if not comments:
@@ -201,7 +205,7 @@ def _comments(doc: Document, structure: Structure, comments: list[dict], convers
     for conversation in conversations:
         theirs = [c for c in comments if c["conversation_id"] == conversation["id"]]
         if theirs:
-            doc.heading(conversation_label(conversation), 3)
+            doc.heading(names[conversation["id"]], 3)
         for comment in theirs:
             note = notes.get(comment["target_id"]) if comment["target_kind"] == "note" else None
             if note is None:

@@ -104,7 +104,8 @@ async def test_link_moments_read_accounts_search_and_draft_a_finding(tmp_path):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
-        assert "Faxed concerns are treated as delivered." in str(screen.query_one("#findings-text").render())
+        assert "Faxed concerns are treated as delivered." in str(
+            screen.query_one("#finding-list").get_option_at_index(0).prompt)
         screen._export("md")
         await app.workers.wait_for_complete()
     conn = sqlite3.connect(db)

@@ -79,8 +79,8 @@ async def test_a_change_redraws_the_panes_already_built(tmp_path, structure):
         screen.query_one("#review-tabs").active = "tab-conversations"
         await settle(pilot)
         table = screen.query_one("#conversation-table")
-        assert str(table.get_row_at(0)[3]) == "not started"
+        assert str(table.get_row_at(0)[4]) == "not started"
         await pilot.press("s")
         await settle(pilot)
-        assert str(table.get_row_at(0)[3]) == "reading"
+        assert str(table.get_row_at(0)[4]) == "reading"
         assert screen.conversations[0]["review_state"] == "reading"

@@ -1,4 +1,4 @@
-"""Small modal dialogs used by the conversation screen."""
+"""Small modal dialogs used across the screens."""
 
 from __future__ import annotations
 
@@ -94,33 +94,74 @@ class TagPicker(ModalScreen[list[str] | None]):
 
 
 class Choice(ModalScreen[Any]):
-    """Pick one of a list of options (Enter), or Esc to cancel."""
+    """Pick one of a list of options (Enter), or Esc to cancel. A `filterable` list (a long one, such as
+    500 cases) has a box above it: typing narrows the list to the options containing every word typed."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
 
     def __init__(self, title: str, options: list[tuple[Text | str, Any]], hint: str = "",
-                 highlighted: int = 0) -> None:
+                 highlighted: int = 0, filterable: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.options = options
         self.hint = hint
         self.highlighted = highlighted
+        self.filterable = filterable
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self.title_text, style="bold"))
+            yield Static(safe(self.title_text, "bold"))
             if self.hint:
                 yield Static(Text(self.hint), classes="hint")
-            yield OptionList(
-                *[Option(label if isinstance(label, Text) else Text(label), id=str(i))
-                  for i, (label, _) in enumerate(self.options)],
-                id="choices",
-            )
+            if self.filterable:
+                yield SafeInput(placeholder="Type to filter", id="choice-filter")
+            yield OptionList(*self._shown(""), id="choices")
+
+    # A filterable list shows this many matches at most: laying out hundreds of options at once holds the
+    # screen still for seconds, and typing a few characters narrows any list below it.
+    SHOWN = 100
+
+    def _shown(self, typed: str) -> list[Option]:
+        words = typed.lower().split()
+        matching = [Option(label if isinstance(label, Text) else Text(label), id=str(i))
+                    for i, (label, _) in enumerate(self.options)
+                    if all(w in str(label).lower() for w in words)]
+        if not self.filterable or len(matching) <= self.SHOWN:
+            return matching
+        more = Option(Text(f"… and {len(matching) - self.SHOWN} more: type to narrow the list", style="dim"),
+                      id="more", disabled=True)
+        return [*matching[:self.SHOWN], more]
 
     def on_mount(self) -> None:
         options = self.query_one("#choices", OptionList)
         options.highlighted = min(self.highlighted, max(0, len(self.options) - 1))
-        options.focus()
+        if self.filterable:
+            self.query_one("#choice-filter").focus()
+        else:
+            options.focus()
+
+    @on(SafeInput.Changed, "#choice-filter")
+    def _filter(self, event: SafeInput.Changed) -> None:
+        options = self.query_one("#choices", OptionList)
+        options.clear_options()
+        options.add_options(self._shown(event.value))
+        if options.option_count:
+            options.highlighted = 0
+
+    @on(SafeInput.Submitted, "#choice-filter")
+    def _filter_submitted(self) -> None:
+        options = self.query_one("#choices", OptionList)
+        if options.option_count and options.highlighted is not None:
+            chosen = options.get_option_at_index(options.highlighted).id
+            if chosen != "more":
+                self.dismiss(self.options[int(chosen)][1])
+
+    def on_key(self, event) -> None:
+        # From the filter box, the arrow keys move through the list, so typing and choosing need no Tab.
+        if self.filterable and event.key in ("down", "up") and self.focused is self.query_one("#choice-filter"):
+            options = self.query_one("#choices", OptionList)
+            options.action_cursor_down() if event.key == "down" else options.action_cursor_up()
+            event.stop()
 
     @on(OptionList.OptionSelected, "#choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -9,7 +9,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from assistant.review import episode_accounts
+from assistant.labels import conversation_labels
+from assistant.review import episode_accounts, live_conversations
 from assistant.tui.guard import guarded
 from assistant.tui.safe import safe
 from assistant.tui.screens.review.panes import role
@@ -29,12 +30,14 @@ class EpisodeScreen(Screen):
         store = self.app.store
         episode = store.one("SELECT * FROM case_episodes WHERE id = ?", (self.case_episode_id,))
         accounts = episode_accounts(store, structure, self.case_episode_id)
+        # Two practitioners with the same role label are told apart here as everywhere else.
+        names = conversation_labels(live_conversations(store, episode["case_id"]), with_agency=True)
         yield Header()
         yield Static(safe(f"Episode: {episode['title']}", "bold"), id="episode-title")
         with Horizontal(id="accounts"):
             for account in accounts:
                 moment = account["moment"]
-                text = safe(role(moment), "bold")
+                text = safe(names.get(moment["conversation_id"]) or role(moment), "bold")
                 text.append("\nIn their words: ", style="italic")
                 text.append(safe(moment["title"]))
                 if moment["approximate_time"]:

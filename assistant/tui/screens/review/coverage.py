@@ -12,11 +12,24 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from assistant.labels import conversation_labels, shorten
 from assistant.review import CoverageMatrix, coverage_matrix, search_notes
 from assistant.tui.guard import guarded
 from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice
-from assistant.tui.screens.review.panes import ReviewPane, in_slices, note_label, role
+from assistant.tui.screens.review.panes import (ReviewPane, in_slices, note_label, restore_table_place, role,
+                                                table_place)
+
+# A conversation's column is at most this wide; a longer label is shortened with an ellipsis.
+COLUMN_WIDTH = 20
+
+
+def prompt_width(screen_width: int) -> int:
+    """The prompt column's width: at least 40 characters (one conversation column beside it at 80
+    columns, the others a scroll away), wider when the terminal is, leaving room for two columns."""
+    readable = min(40, screen_width - COLUMN_WIDTH - 10)
+    return max(readable, min(90, screen_width - 2 * (COLUMN_WIDTH + 2) - 6))
+
 
 STATE_MARKS = {"covered": "✓", "skipped": "–", "declined": "✗", "come back later": "↻", "not reached": "○"}
 
@@ -45,12 +58,19 @@ class CoveragePane(ReviewPane):
 
     def fetch(self) -> Message:
         matrix = coverage_matrix(self.app.store, self.app.structure, self.case_id)
-        columns = [(safe(c["practitioner_role"], single_line=True), c["id"]) for c in matrix.conversations]
+        labels = conversation_labels(matrix.conversations, width=COLUMN_WIDTH)
+        columns = [(safe(labels[c["id"]], single_line=True), c["id"]) for c in matrix.conversations]
+        width = prompt_width(self.app.size.width)
         rows = []
+        section = None
         for index, row in enumerate(matrix.rows):
             cells = [Text(f"{STATE_MARKS[row['cells'][c['id']]['state']]} {row['cells'][c['id']]['notes'] or ''}")
                      for c in matrix.conversations]
-            rows.append((str(index), [Text(f"{row['section'].title[:22]} · {row['prompt'].text[:34]}"), *cells]))
+            # The section is named on its first prompt only, so the prompts themselves get the room.
+            first = row["section"] is not section
+            section = row["section"]
+            label = f"{section.title} · {row['prompt'].text}" if first else f"  · {row['prompt'].text}"
+            rows.append((str(index), [Text(shorten(label, width), style="bold" if first else ""), *cells]))
         return self.Loaded(CoverageData(matrix, columns, rows))
 
     async def on_coverage_pane_loaded(self, message: Loaded) -> None:
@@ -58,11 +78,15 @@ class CoveragePane(ReviewPane):
 
     async def draw(self) -> None:
         table = self.query_one("#coverage-table", DataTable)
+        place = table_place(table)
         table.clear(columns=True)
+        # The prompt column stays put while the conversations scroll across beside it.
+        table.fixed_columns = 1
         table.add_column("Section · prompt", key="prompt")
         for label, key in self.loaded.columns:
             table.add_column(label, key=key)
         await in_slices(self.loaded.rows, lambda row: table.add_row(*row[1], key=row[0]))
+        restore_table_place(table, place)
 
     @property
     def matrix(self) -> CoverageMatrix | None:

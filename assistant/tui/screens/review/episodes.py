@@ -4,7 +4,7 @@ key practice episodes, with the case chronology beside them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from rich.text import Text
 from textual import on
@@ -15,13 +15,16 @@ from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.option_list import Option
 
 from assistant.cases import chronology
-from assistant.review import case_episodes, case_moments, create_case_episode, link_moment, set_episode_typology
+from assistant.labels import conversation_labels
+from assistant.review import (case_episodes, case_moments, create_case_episode, link_moment, live_conversations,
+                              set_episode_typology)
+from assistant.revisions import delete_case_episode, merge_case_episodes, rename_case_episode, unlink_from_episode
 from assistant.store import StoreError
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
 from assistant.tui.screens.review.accounts import EpisodeScreen
-from assistant.tui.screens.review.panes import ReviewPane, in_slices
+from assistant.tui.screens.review.panes import ReviewPane, in_slices, restore_highlight
 from assistant.tui.widgets.checklist import CheckList
 
 
@@ -30,10 +33,13 @@ class EpisodesData:
     episodes: list[dict[str, Any]]
     moments: list[dict[str, Any]]
     chronology: list[dict[str, Any]]
+    labels: dict[str, str]
 
 
 class EpisodesPane(ReviewPane):
     """Key moments on the left, case episodes and the chronology on the right."""
+
+    KEYS = ("new_episode", "link", "typology", "rename", "unlink", "merge", "delete")
 
     class Loaded(Message):
         def __init__(self, data: EpisodesData) -> None:
@@ -42,16 +48,19 @@ class EpisodesPane(ReviewPane):
 
     def parts(self) -> Iterable[Widget]:
         yield Horizontal(
-            Vertical(Label("Key moments · Space ticks · E links as one episode · L to an existing one"),
+            Vertical(Label("Key moments · Space ticks · E links as one episode · L to an existing one · "
+                           "U unlinks from its episode"),
                      CheckList(id="moments"), classes="review-column"),
-            Vertical(Label("Case episodes · Enter: accounts side by side · T: patterns"),
+            Vertical(Label("Case episodes · Enter: accounts side by side · T patterns · R rename · M merge · "
+                           "D delete (moments stay)"),
                      OptionList(id="case-episodes"), Label("Chronology"),
                      DataTable(id="review-chronology", cursor_type="row"), classes="review-column"))
 
     def fetch(self) -> Message:
         store = self.app.store
+        labels = conversation_labels(live_conversations(store, self.case_id), width=40)
         return self.Loaded(EpisodesData(case_episodes(store, self.case_id), case_moments(store, self.case_id),
-                                        chronology(store, self.case_id)))
+                                        chronology(store, self.case_id), labels))
 
     async def on_episodes_pane_loaded(self, message: Loaded) -> None:
         await self.take(message.data)
@@ -75,7 +84,8 @@ class EpisodesPane(ReviewPane):
         checklist.ticked.clear()
         items = []
         for moment in self.loaded.moments:
-            label = safe(f"{moment['practitioner_role']}: ", "bold", single_line=True)
+            who = self.loaded.labels.get(moment["conversation_id"], moment["practitioner_role"])
+            label = safe(f"{who}: ", "bold", single_line=True)
             label.append(safe(moment["title"], single_line=True))
             if moment["approximate_time"]:
                 label.append(safe(f" ({moment['approximate_time']})", "dim", single_line=True))
@@ -86,6 +96,7 @@ class EpisodesPane(ReviewPane):
 
     def _draw_episodes(self) -> None:
         options = self.query_one("#case-episodes", OptionList)
+        place = options.highlighted
         options.clear_options()
         for episode in self.episodes:
             patterns = ", ".join(self.app.structure.tag_by_id[t].label for t in episode["typology"])
@@ -98,7 +109,7 @@ class EpisodesPane(ReviewPane):
             options.add_option(Option(Text("None yet: tick moments that are the same episode and press E."),
                                       id="none", disabled=True))
         else:
-            options.highlighted = 0
+            restore_highlight(options, place)
 
     # ---------------------------------------------------------------- linking moments into episodes
     def ticked_moments(self) -> list[str]:
@@ -159,6 +170,77 @@ class EpisodesPane(ReviewPane):
 
         self.app.push_screen(TagPicker(self.app.structure, current, "Underlying patterns for this episode",
                                        only_group="typology"), shielded(self.app, chosen))
+
+    # ---------------------------------------------------------------- revising episodes
+    def _episode(self) -> dict[str, Any] | None:
+        episode_id = self.selected_episode()
+        if episode_id is None:
+            self.app.say("Highlight a case episode first (right-hand list).")
+        return next((e for e in self.episodes if e["id"] == episode_id), None)
+
+    def _confirm(self, title: str, do: str, then: Callable[[], None]) -> None:
+        """Ask before a change that takes something away; Keep it is highlighted, so Enter alone is safe."""
+        def chosen(yes: bool | None) -> None:
+            if yes:
+                then()
+                self.screen.refresh_all()
+
+        self.app.push_screen(Choice(title, [(Text(do), True), (Text("Keep it as it is"), None)],
+                                    "Enter to choose · Esc to keep it", highlighted=1), shielded(self.app, chosen))
+
+    def rename(self) -> None:
+        episode = self._episode()
+        if episode is None:
+            return
+
+        def renamed(values: dict[str, str] | None) -> None:
+            if values:
+                rename_case_episode(self.app.store, episode["id"], values["title"])
+                self.screen.refresh_all()
+
+        self.app.push_screen(TextPrompt("Rename the case episode", [("title", "Title", episode["title"])],
+                                        "The earlier title is kept in its history.", "Rename"),
+                             shielded(self.app, renamed))
+
+    def unlink(self) -> None:
+        moments = self.query_one("#moments", CheckList)
+        index = moments.highlighted
+        moment = self.loaded.moments[index] if index is not None and index < len(self.loaded.moments) else None
+        if moment is None or not moment["case_episode_id"]:
+            self.app.say("Highlight a key moment that is linked to an episode (marked →), then press U.")
+            return
+        title = next((e["title"] for e in self.episodes if e["id"] == moment["case_episode_id"]), "")
+        self._confirm(f"Unlink “{moment['title']}” from “{title}”?",
+                      "Unlink the moment (the moment and its notes stay)",
+                      lambda: unlink_from_episode(self.app.store, moment["case_episode_id"], moment["id"]))
+
+    def merge(self) -> None:
+        episode = self._episode()
+        if episode is None:
+            return
+        others = [e for e in self.episodes if e["id"] != episode["id"]]
+        if not others:
+            self.app.say("There is no other episode to merge this one with.")
+            return
+
+        def into(keep_id: str | None) -> None:
+            if keep_id:
+                keep = next(e for e in others if e["id"] == keep_id)
+                self._confirm(f"Merge “{episode['title']}” into “{keep['title']}”?",
+                              f"Merge: its moments join “{keep['title']}”, which keeps its title",
+                              lambda: merge_case_episodes(self.app.store, keep_id, episode["id"]))
+
+        self.app.push_screen(Choice(f"Merge “{episode['title']}” into which episode?",
+                                    [(safe(e["title"], single_line=True), e["id"]) for e in others]),
+                             shielded(self.app, into))
+
+    def delete(self) -> None:
+        episode = self._episode()
+        if episode is None:
+            return
+        self._confirm(f"Delete the episode “{episode['title']}”?",
+                      f"Delete the episode (its {episode['moments']} moment(s) stay, unlinked)",
+                      lambda: delete_case_episode(self.app.store, episode["id"]))
 
     @on(OptionList.OptionSelected, "#case-episodes")
     @guarded

@@ -11,8 +11,10 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from assistant.labels import conversation_labels
 from assistant.review import influence_counts, live_conversations
 from assistant.tui.safe import safe
+from assistant.tui.screens.review.coverage import COLUMN_WIDTH
 from assistant.tui.screens.review.panes import ReviewPane, in_slices
 
 
@@ -46,7 +48,8 @@ class InfluencesPane(ReviewPane):
         counts, conversations = self.loaded.counts, self.loaded.conversations
         table = self.query_one("#influence-table", DataTable)
         table.clear(columns=True)
-        table.add_columns("Category", "Level", "Total", *[safe(c["practitioner_role"], single_line=True)
+        labels = conversation_labels(conversations, width=COLUMN_WIDTH)
+        table.add_columns("Category", "Level", "Total", *[safe(labels[c["id"]], single_line=True)
                                                           for c in conversations])
 
         def add(factor: str) -> None:

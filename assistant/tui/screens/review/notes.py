@@ -15,11 +15,13 @@ from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from assistant.exports.pack import case_comments
+from assistant.labels import conversation_labels
 from assistant.review import live_conversations, search_notes
 from assistant.store import StoreError
 from assistant.tui.guard import guarded
 from assistant.tui.safe import safe
-from assistant.tui.screens.review.panes import ReviewPane, in_slices, note_label, role
+from assistant.tui.screens.review.panes import ReviewPane, in_slices, note_label, restore_highlight
 from assistant.tui.widgets.safe_inputs import SafeInput
 
 SHOWN = 300
@@ -69,11 +71,19 @@ class NotesPane(ReviewPane):
 
     async def draw(self) -> None:
         structure = self.app.structure
-        self.query_one("#filter-tag", Select).set_options(
-            [(f"{structure.group_by_id[t.group].label}: {t.label}", t.id) for t in structure.codebook.tags])
-        self.query_one("#filter-section", Select).set_options([(s.title, s.id) for s in structure.sections])
-        self.query_one("#filter-conversation", Select).set_options(
-            [(safe(role(c), single_line=True), c["id"]) for c in self.loaded.conversations])
+        # A redraw after a change (a comment, a review state) keeps the filters the reviewer had chosen.
+        chosen = {w: self._filter_value(w) for w in ("filter-tag", "filter-section", "filter-conversation")}
+        labels = conversation_labels(self.loaded.conversations, width=40)
+        with self.prevent(Select.Changed):
+            self.query_one("#filter-tag", Select).set_options(
+                [(f"{structure.group_by_id[t.group].label}: {t.label}", t.id) for t in structure.codebook.tags])
+            self.query_one("#filter-section", Select).set_options([(s.title, s.id) for s in structure.sections])
+            self.query_one("#filter-conversation", Select).set_options(
+                [(safe(labels[c["id"]], single_line=True), c["id"]) for c in self.loaded.conversations])
+            for widget_id, value in chosen.items():
+                select = self.query_one(f"#{widget_id}", Select)
+                if value is not None and any(str(v) == value for _, v in select._options):
+                    select.value = value
         self.run_search()
 
     @on(SafeInput.Changed, "#note-search")
@@ -104,15 +114,25 @@ class NotesPane(ReviewPane):
         except StoreError as error:
             self.app.call_from_thread(self.app.say, str(error), error=True)
             return
-        labels = [(note_label(self.app.structure, note), note["id"]) for note in results]
+        # A commented note carries a marker with its open comments (resolved ones counted beside them).
+        counts: dict[str, list[int]] = {}
+        for comment in case_comments(self.app.store, self.case_id):
+            if comment["target_kind"] == "note":
+                tally = counts.setdefault(comment["target_id"], [0, 0])
+                tally[0] += 0 if comment["resolved"] else 1
+                tally[1] += 1
+        labels = [(note_label(self.app.structure, note, *counts.get(note["id"], (0, 0))), note["id"])
+                  for note in results]
         if not get_current_worker().is_cancelled:  # a newer search has been started: its results win
             self.post_message(self.Found(FoundNotes(labels)))
 
     async def on_notes_pane_found(self, message: Found) -> None:
         options = self.query_one("#note-results", OptionList)
+        place = options.highlighted
         options.clear_options()
         labels = message.data.labels
         await in_slices(labels, lambda entry: options.add_option(Option(entry[0], id=entry[1])))
+        restore_highlight(options, place)
         more = f" (showing the first {SHOWN})" if len(labels) == SHOWN else ""
         self.query_one("#note-count", Static).update(Text(f"{len(labels)} note(s){more}. C comments on a note."))
 

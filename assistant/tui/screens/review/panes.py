@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import work
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import TabPane
+from textual.widgets import DataTable, OptionList, TabPane
 from textual.worker import get_current_worker
 
 from assistant.store import StoreError
@@ -28,10 +28,14 @@ def role(row: dict[str, Any]) -> str:
     return row["practitioner_role"] + (f" ({row['agency']})" if row.get("agency") else "")
 
 
-def note_label(structure: Any, note: dict[str, Any]) -> Text:
-    """One note as a list entry: who, which key moment, the note itself, its tags."""
+def note_label(structure: Any, note: dict[str, Any], open_comments: int = 0, all_comments: int = 0) -> Text:
+    """One note as a list entry: who, which key moment, a marker when it has comments, the note itself,
+    its tags."""
     tag_by_id = structure.tag_by_id
     text = safe(f"{note['practitioner_role']}", "bold", single_line=True)
+    if all_comments:
+        text.append(f"  ✱ {open_comments} open comment{'s' if open_comments != 1 else ''}"
+                    + (f" ({all_comments} in all)" if all_comments != open_comments else ""), style="bold")
     if note.get("moment_title"):
         text.append(" · ")
         text.append(safe(note["moment_title"], "italic", single_line=True))
@@ -53,9 +57,40 @@ async def in_slices(items: Sequence[Item], add: Callable[[Item], Any], size: int
             add(item)
 
 
+def table_place(table: DataTable) -> tuple[int, int, Any]:
+    """Where a table's cursor is (row, column, and the row's key) before it is redrawn."""
+    row, column = table.cursor_coordinate
+    key = None
+    if table.row_count and 0 <= row < table.row_count:
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    return row, column, key
+
+
+def restore_table_place(table: DataTable, place: tuple[int, int, Any]) -> None:
+    """Put the cursor back on the same row (found by its key where it has one) and column."""
+    row, column, key = place
+    if key is not None:
+        try:
+            row = table.get_row_index(key)
+        except Exception:  # noqa: BLE001 - the row is gone: stay at the same position
+            pass
+    if table.row_count:
+        table.move_cursor(row=min(row, table.row_count - 1), column=min(column, len(table.columns) - 1),
+                          animate=False)
+
+
+def restore_highlight(options: OptionList, index: int | None) -> None:
+    """Highlight the same position in a redrawn list (or its last entry, if it is shorter now)."""
+    if options.option_count:
+        options.highlighted = min(index or 0, options.option_count - 1)
+
+
 class ReviewPane(TabPane):
     """One tab: its widgets are built the first time it is shown, its data is read in a thread worker
     (`fetch`, returning the pane's typed message) and it draws itself from that message (`draw`)."""
+
+    # The names of the pane's methods the workspace's keys may call (see ReviewScreen.action_pane).
+    KEYS: tuple[str, ...] = ()
 
     def __init__(self, title: str, case_id: str, *, id: str, built: bool = False) -> None:
         super().__init__(title, id=id)

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent
 
 from assistant.cases import list_cases
 from assistant.exports.case import CASE_FORMATS
-from assistant.review import add_comment, add_finding, case_episodes
+from assistant.review import add_comment
 from assistant.store import StoreError
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.keys import shown_in_help
@@ -26,7 +26,6 @@ from assistant.tui.screens.dialogs import Choice, TextPrompt
 from assistant.tui.screens.review.conversations import ConversationsPane
 from assistant.tui.screens.review.coverage import CoveragePane
 from assistant.tui.screens.review.episodes import EpisodesPane
-from assistant.tui.screens.review.finding_form import FindingScreen
 from assistant.tui.screens.review.findings import FindingsPane
 from assistant.tui.screens.review.influences import InfluencesPane
 from assistant.tui.screens.review.notes import NotesPane
@@ -43,23 +42,33 @@ class ReviewPicker(Choice):
     def __init__(self, cases: list[dict[str, Any]]) -> None:
         options = [(safe(f"{c['reference']} · {c['label']} · {c['conversations']} conversation(s)",
                          single_line=True), c["id"]) for c in cases]
-        super().__init__("Review which case?", options, "Enter to open · Esc to cancel")
+        super().__init__("Review which case?", options, "Type to filter · Enter to open · Esc to cancel",
+                         filterable=True)
 
 
 @shown_in_help("Review workspace", 9)
 class ReviewScreen(Screen):
     """Everything the pairs captured for one case, prompt by prompt and episode by episode."""
 
+    # Keys that act on one tab call a method of that tab's pane (`pane('…')`); each is shown in the footer
+    # only on its own tab, so one letter can mean one thing per tab (E links moments, or edits a finding).
     BINDINGS = [
         Binding("escape", "back", "Home", id="review.home"),
         Binding("x", "export", "Export", id="review.export"),
-        Binding("e", "new_episode", "Link as episode", id="review.new_episode"),
-        Binding("l", "link", "Link to episode", show=False, id="review.link"),
-        Binding("enter", "open", "Open", show=False, id="review.open"),
         Binding("f", "new_finding", "New finding", id="review.new_finding"),
         Binding("c", "comment", "Comment", id="review.comment"),
-        Binding("s", "review_state", "Review state", show=False, id="review.state"),
-        Binding("t", "typology", "Patterns", show=False, id="review.typology"),
+        Binding("enter", "open", "Open", show=False, id="review.open"),
+        Binding("e", "pane('new_episode')", "Link as episode", id="review.new_episode"),
+        Binding("l", "pane('link')", "Link to episode", id="review.link"),
+        Binding("t", "pane('typology')", "Patterns", id="review.typology"),
+        Binding("r", "pane('rename')", "Rename", id="review.rename_episode"),
+        Binding("u", "pane('unlink')", "Unlink moment", id="review.unlink_moment"),
+        Binding("m", "pane('merge')", "Merge", id="review.merge_episodes"),
+        Binding("d", "pane('delete')", "Delete", id="review.delete_episode"),
+        Binding("e", "pane('edit')", "Edit finding", id="review.edit_finding"),
+        Binding("w", "pane('withdraw')", "Withdraw", id="review.withdraw_finding"),
+        Binding("s", "pane('next_review_state')", "Review state", id="review.state"),
+        Binding("o", "pane('reopen')", "Reopen", id="review.reopen"),
     ]
 
     def __init__(self, case_id: str) -> None:
@@ -117,17 +126,27 @@ class ReviewScreen(Screen):
         return self.query_one("#review-tabs", TabbedContent).active
 
     # ---------------------------------------------------------------- keys, handed to the pane they concern
-    @guarded
-    def action_new_episode(self) -> None:
-        self.query_one(EpisodesPane).new_episode()
+    def _active_pane(self) -> ReviewPane | None:
+        pane = self.query_one("#review-tabs", TabbedContent).active_pane
+        return pane if isinstance(pane, ReviewPane) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pane":
+            pane = self._active_pane()
+            return pane is not None and parameters[0] in pane.KEYS
+        if action == "comment":
+            return self._active() in ("tab-notes", "tab-conversations")
+        return True
+
+    @on(TabbedContent.TabActivated, "#review-tabs")
+    def _keys_follow_the_tab(self) -> None:
+        self.refresh_bindings()
 
     @guarded
-    def action_link(self) -> None:
-        self.query_one(EpisodesPane).link()
-
-    @guarded
-    def action_typology(self) -> None:
-        self.query_one(EpisodesPane).typology()
+    def action_pane(self, method: str) -> None:
+        pane = self._active_pane()
+        if pane is not None and method in pane.KEYS:
+            getattr(pane, method)()
 
     @guarded
     def action_open(self) -> None:
@@ -138,25 +157,8 @@ class ReviewScreen(Screen):
             self.query_one(ConversationsPane).list_comments()
 
     @guarded
-    def action_review_state(self) -> None:
-        if self._active() == "tab-conversations":
-            self.query_one(ConversationsPane).next_review_state()
-
-    @guarded
     def action_new_finding(self) -> None:
-        def saved(result: dict[str, Any] | None) -> None:
-            if result:
-                try:
-                    add_finding(self.app.store, self.app.structure, self.case_id, **result)
-                except StoreError as error:
-                    self.app.say(str(error), error=True)
-                self.refresh_all()
-                self.query_one("#review-tabs", TabbedContent).active = "tab-findings"
-
-        # The episodes are read now, not taken from the Episodes tab, which may not have been opened.
-        episodes = case_episodes(self.app.store, self.case_id)
-        self.app.push_screen(FindingScreen(episodes, self.query_one(EpisodesPane).selected_episode()),
-                             shielded(self.app, saved))
+        self.query_one(FindingsPane).new_finding(self.query_one(EpisodesPane).selected_episode())
 
     def _comment_target(self) -> tuple[str, str] | None:
         active = self._active()
