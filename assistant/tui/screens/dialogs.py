@@ -47,6 +47,7 @@ class TagPicker(ModalScreen[list[str] | None]):
                          classes="hint")
             yield SafeInput(placeholder="Filter tags", id="tag-filter")
             yield CheckList(id="tag-list", ticked=set(self.selected))
+            yield Static("", id="tags-error", classes="error")
 
     def on_mount(self) -> None:
         self._fill("")
@@ -85,6 +86,10 @@ class TagPicker(ModalScreen[list[str] | None]):
     @guarded
     def action_apply(self) -> None:
         ticked = self.query_one("#tag-list", CheckList).ticked
+        if self.only_group and not ticked:  # the influence picker: a category is what it is for
+            self.query_one("#tags-error", Static).update(Text(
+                "Nothing is ticked yet: Space ticks the highlighted influence, or Esc to go back to the note."))
+            return
         order = [t.id for t in self.structure.codebook.tags]
         self.dismiss(sorted(ticked, key=order.index))
 
@@ -272,11 +277,15 @@ class ChronologyScreen(ModalScreen[None]):
 
 @shown_in_help("Key moments", 4)
 class MomentsScreen(ModalScreen[None]):
-    """The practitioner's key moments: add, rename, reorder, at any point in the conversation."""
+    """The practitioner's key moments: add, rename, reorder, delete, at any point in the conversation; and
+    the conversation's preparation and labels: the pair's prepared queries, the role and agency labels."""
 
     BINDINGS = [
         Binding("a", "add", "Add", id="moments.add"),
         Binding("r", "rename", "Rename", id="moments.rename"),
+        Binding("x", "delete", "Delete", id="moments.delete"),
+        Binding("q", "prepare_query", "Prepared query", id="moments.query"),
+        Binding("l", "relabel", "Correct labels", id="moments.labels"),
         Binding("[", "move(-1)", "Earlier", id="moments.earlier"),
         Binding("]", "move(1)", "Later", id="moments.later"),
         Binding("escape", "close", "Close", id="moments.close"),
@@ -289,7 +298,8 @@ class MomentsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Key moments, in the practitioner's words", style="bold"))
-            yield Static(Text("A add · R rename · [ ] move earlier or later · Esc close"), classes="hint")
+            yield Static(Text("A add · R rename · X delete · [ ] move earlier or later · Esc close\n"
+                              "Q add a prepared query · L correct the labels"), classes="hint")
             yield OptionList(id="moment-list")
             yield Static("", id="moments-error", classes="error")
 
@@ -346,6 +356,29 @@ class MomentsScreen(ModalScreen[None]):
         self.app.push_screen(TextPrompt(
             "Rename the moment", [("title", "In the practitioner's words", episode["title"]),
                                   ("when", "Roughly when", episode["approximate_time"])]), shielded(self.app, renamed))
+
+    def _say(self, text: str) -> None:
+        self.query_one("#moments-error", Static).update(safe(text))
+
+    @guarded
+    def action_delete(self) -> None:
+        from assistant.tui.screens.corrections import delete_moment
+
+        episode_id = self._selected()
+        if episode_id:
+            delete_moment(self.app, self.conversation, episode_id, lambda said: (self._say(said), self._refresh()))
+
+    @guarded
+    def action_prepare_query(self) -> None:
+        from assistant.tui.screens.corrections import prepare_query
+
+        prepare_query(self.app, self.conversation, self._say)
+
+    @guarded
+    def action_relabel(self) -> None:
+        from assistant.tui.screens.corrections import relabel
+
+        relabel(self.app, self.conversation, self._say)
 
     @guarded
     def action_move(self, delta: int) -> None:
