@@ -52,7 +52,8 @@ class ContextBar(Horizontal):
                 if visit.section_id == stop.section.id and visit.episode_id == stop.episode_id)
         row, case = state.row, state.case
         who = f"{row['practitioner_role']}" + (f" · {row['agency']}" if row["agency"] else "")
-        line = f"{case['reference']} · {case['label']} · {who} · id {short_id(row['id'])}"
+        # The short id first: at 80 columns the end of the line is cut, and the id is what commands ask for.
+        line = f"id {short_id(row['id'])} · {case['reference']} · {case['label']} · {who}"
         if line != self._line:  # the same line is not repainted on every key
             self._line = line
             self.query_one("#context-line", Static).update(safe(line, "bold", single_line=True))

@@ -81,8 +81,9 @@ class NotesList(OptionList):
             self.post_message(self.DeleteRequested(note_id))
 
     def action_back_to_editor(self) -> None:
-        """Esc leaves the list for the note being typed (not the conversation)."""
-        self.screen.query_one("#editor").focus()
+        """Esc leaves the list for the note being typed (not the conversation): the editor is the widget
+        that takes focus just before this list on the conversation and rehearsal screens."""
+        self.app.action_focus_previous()
 
     def action_undo_delete(self) -> None:
         if self.last_deleted:
