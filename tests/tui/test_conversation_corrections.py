@@ -251,3 +251,22 @@ async def test_prepared_queries_stay_out_of_sight_until_the_gate_opens_then_one_
     with sqlite3.connect(db) as conn:
         bodies = [r[0] for r in conn.execute("SELECT body FROM notes WHERE section_id = 'queries'")]
     assert bodies == ["Records show two missed home visits in March: what was happening?"]
+
+
+async def test_ending_warns_about_prompts_left_for_later_before_it_ends(tmp_path):
+    db = tmp_path / "lt.db"
+    conversation_id = _conversation(db)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, conversation_id)
+        prompt = screen.state.stop.section.prompts[0]
+        screen.conversation.marks.mark(prompt.id, "later")
+        await pilot.press("f12")
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert screen.conversation.row["status"] == "in_progress"  # warned, not ended
+        assert any("come back later" in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+e")  # a second time: the pair has heard the warning
+        await pilot.pause()
+        assert screen.conversation.row["status"] == "ended"
