@@ -270,3 +270,44 @@ async def test_ending_warns_about_prompts_left_for_later_before_it_ends(tmp_path
         await pilot.press("ctrl+e")  # a second time: the pair has heard the warning
         await pilot.pause()
         assert screen.conversation.row["status"] == "ended"
+
+
+async def test_a_note_tagged_from_the_notes_list_shows_its_tags_there(tmp_path):
+    db = tmp_path / "lt.db"
+    conversation_id = _conversation(db)
+    structure = load_structure()
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, conversation_id)
+        screen.conversation.notes.add("First note.", section_id="introduction")
+        screen.conversation.notes.add("Second note, to be tagged.", section_id="introduction")
+        screen._render_all()
+        await pilot.pause()
+        notes = screen.query_one(NotesList)
+        notes.focus()
+        notes.highlighted = 1
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, TagPicker)
+        listing = app.screen.query_one("#tag-list")
+        listing.focus()
+        listing.highlighted = 0
+        await pilot.press("space", "ctrl+s")
+        await pilot.pause()
+        label = structure.codebook.tags[0].label
+        assert label in str(notes.get_option_at_index(1).prompt)
+        assert label not in str(notes.get_option_at_index(0).prompt)
+
+
+async def test_at_80_by_24_the_footer_shows_mark_and_end(tmp_path):
+    from textual.widgets._footer import FooterKey
+
+    db = tmp_path / "lt.db"
+    conversation_id = _conversation(db)
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot, conversation_id)
+        keys = {key.key: key for key in app.screen.query(FooterKey)}
+        for key in ("f10", "f12"):
+            region = keys[key].region
+            assert region.width and region.right <= 80, key
