@@ -15,7 +15,8 @@ from assistant.store import new_id, open_store
 from assistant.structure import load_structure
 from assistant.tui.app import LearningTogetherApp
 from assistant.tui.screens.conversation import ConversationScreen
-from assistant.tui.screens.dialogs import Choice, MomentsScreen, TagPicker, TextPrompt
+from assistant.tui.screens.corrections import MomentsScreen
+from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
 from assistant.tui.widgets.notes_list import NotesList
 
 from tests.tui.helpers import fill, go_to, make_app

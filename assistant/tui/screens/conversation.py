@@ -8,7 +8,7 @@ calls the core and renders them all from one snapshot of the conversation.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -27,8 +27,8 @@ from assistant.tui.guard import guarded, shielded
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.screens import corrections
-from assistant.tui.screens.corrections import ask_gate_reason, ask_reason
-from assistant.tui.screens.dialogs import ChronologyScreen, Choice, MomentsScreen, TagPicker, TextPrompt
+from assistant.tui.screens.corrections import MomentsScreen, ask_gate_reason, ask_reason
+from assistant.tui.screens.dialogs import ChronologyScreen, Choice, TagPicker
 from assistant.tui.widgets.context_bar import ContextBar
 from assistant.tui.widgets.note_editor import NoteEditor
 from assistant.tui.widgets.notes_list import NotesList

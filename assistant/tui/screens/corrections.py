@@ -1,16 +1,25 @@
 """Revising a conversation from the screen: deleting a key moment (its notes go where the pair says, never
 lost), correcting the labels with a reason, and the pair's prepared queries (added before the
-conversation; listed and asked only once the gate is open). Each asks in a dialog, then calls the core."""
+conversation; listed and asked only once the gate is open); and the key moments screen (Ctrl+O), where
+they are asked for. Each asks in a dialog, then calls the core."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from assistant.conversation.lifecycle import LABELS
 from assistant.conversation.prepared import ORIGIN_LABELS, add_prepared_query, ask_prepared_query
-from assistant.tui.guard import shielded
+from assistant.store import StoreError
+from assistant.tui.guard import guarded, shielded
+from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice, TextPrompt
 
@@ -110,3 +119,114 @@ def ask(conversation: Any, query_id: str, author_role: str) -> str:
     """Bring the query into the conversation as a note; what to tell the pair."""
     ask_prepared_query(conversation, query_id, author_role)
     return "Asked: the prepared query is now a note in this section."
+
+
+@shown_in_help("Key moments", 4)
+class MomentsScreen(ModalScreen[None]):
+    """The practitioner's key moments: add, rename, reorder, delete, at any point in the conversation; and
+    the conversation's preparation and labels: the pair's prepared queries, the role and agency labels."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add", id="moments.add"),
+        Binding("r", "rename", "Rename", id="moments.rename"),
+        Binding("x", "delete", "Delete", id="moments.delete"),
+        Binding("q", "prepare_query", "Prepared query", id="moments.query"),
+        Binding("l", "relabel", "Correct labels", id="moments.labels"),
+        Binding("[", "move(-1)", "Earlier", id="moments.earlier"),
+        Binding("]", "move(1)", "Later", id="moments.later"),
+        Binding("escape", "close", "Close", id="moments.close"),
+    ]
+
+    def __init__(self, conversation) -> None:
+        super().__init__()
+        self.conversation = conversation
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("Key moments, in the practitioner's words", style="bold"))
+            yield Static(Text("A add · R rename · X delete · [ ] move earlier or later · Esc close\n"
+                              "Q add a prepared query · L correct the labels"), classes="hint")
+            yield OptionList(id="moment-list")
+            yield Static("", id="moments-error", classes="error")
+
+    def on_mount(self) -> None:
+        self._refresh()
+
+    def _refresh(self, highlight: str | None = None) -> None:
+        options = self.query_one("#moment-list", OptionList)
+        options.clear_options()
+        episodes = self.conversation.moments.list()
+        for index, episode in enumerate(episodes, start=1):
+            when = f" ({episode['approximate_time']})" if episode["approximate_time"] else ""
+            options.add_option(Option(safe(f"{index}. {episode['title']}{when}"), id=episode["id"]))
+        if not episodes:
+            options.add_option(Option(Text("No key moments yet: press A to add the first."), id="none",
+                                      disabled=True))
+        if highlight:
+            options.highlighted = next(i for i, e in enumerate(episodes) if e["id"] == highlight)
+        options.focus()
+
+    def _selected(self) -> str | None:
+        options = self.query_one("#moment-list", OptionList)
+        if options.highlighted is None:
+            return None
+        option = options.get_option_at_index(options.highlighted)
+        return None if option.id == "none" else option.id
+
+    @guarded
+    def action_add(self) -> None:
+        def added(values: dict[str, str] | None) -> None:
+            if values:
+                try:
+                    new = self.conversation.moments.add(values["title"], values["when"])
+                    self._refresh(new)
+                except StoreError as error:
+                    self.query_one("#moments-error", Static).update(safe(str(error)))
+
+        self.app.push_screen(TextPrompt(
+            "A key moment", [("title", "In the practitioner's words", ""), ("when", "Roughly when", "")],
+            confirm="Add moment"), shielded(self.app, added))
+
+    @guarded
+    def action_rename(self) -> None:
+        episode_id = self._selected()
+        if not episode_id:
+            return
+        episode = next(e for e in self.conversation.moments.list() if e["id"] == episode_id)
+
+        def renamed(values: dict[str, str] | None) -> None:
+            if values:
+                self.conversation.moments.rename(episode_id, values["title"], values["when"])
+                self._refresh(episode_id)
+
+        self.app.push_screen(TextPrompt(
+            "Rename the moment", [("title", "In the practitioner's words", episode["title"]),
+                                  ("when", "Roughly when", episode["approximate_time"])]), shielded(self.app, renamed))
+
+    def _say(self, text: str) -> None:
+        self.query_one("#moments-error", Static).update(safe(text))
+
+    @guarded
+    def action_delete(self) -> None:
+        episode_id = self._selected()
+        if episode_id:
+            delete_moment(self.app, self.conversation, episode_id, lambda said: (self._say(said), self._refresh()))
+
+    @guarded
+    def action_prepare_query(self) -> None:
+        prepare_query(self.app, self.conversation, self._say)
+
+    @guarded
+    def action_relabel(self) -> None:
+        relabel(self.app, self.conversation, self._say)
+
+    @guarded
+    def action_move(self, delta: int) -> None:
+        episode_id = self._selected()
+        if episode_id:
+            self.conversation.moments.move(episode_id, delta)
+            self._refresh(episode_id)
+
+    @guarded
+    def action_close(self) -> None:
+        self.dismiss(None)
