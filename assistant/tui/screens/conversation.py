@@ -8,7 +8,7 @@ calls the core and renders them all from one snapshot of the conversation.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -21,34 +21,20 @@ from textual.widgets import Footer, Header, Static
 
 from assistant.coach import note_hints
 from assistant.conversation import Conversation, ConversationError, ConversationState, GateLocked, Stop
+from assistant.conversation.prepared import QUERIES_SECTION, prepared_queries
 from assistant.store import StoreBusy, StoreError
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
-from assistant.tui.screens.dialogs import ChronologyScreen, Choice, MomentsScreen, TagPicker, TextPrompt
+from assistant.tui.screens import corrections
+from assistant.tui.screens.corrections import MomentsScreen, ask_gate_reason, ask_reason
+from assistant.tui.screens.dialogs import ChronologyScreen, Choice, TagPicker
 from assistant.tui.widgets.context_bar import ContextBar
 from assistant.tui.widgets.note_editor import NoteEditor
 from assistant.tui.widgets.notes_list import NotesList
 from assistant.tui.widgets.prompt_panel import PromptPanel
 from assistant.tui.widgets.section_list import SectionList, go_to_options
 from assistant.settings import autosave_seconds  # the interval and its checks: assistant/settings.py
-
-def ask_reason(app: Any, title: str, label: str, explanation: str, confirm: str,
-               then: Callable[[str], Any]) -> None:
-    """A one-field dialog for a reason; `then(reason)` runs only when one is given."""
-
-    def answered(values: dict[str, str] | None) -> None:
-        if values:
-            then(values["reason"])
-
-    app.push_screen(TextPrompt(title, [("reason", label, "")], explanation=explanation, confirm=confirm), answered)
-
-
-def ask_gate_reason(app: Any, message: str, then: Callable[[str], Any]) -> None:
-    gate = app.structure.gate
-    ask_reason(app, "Open the wider picture early?", "Reason (recorded in the audit trail)",
-               message + " " + (gate.explanation.strip() if gate else ""), "Open with this reason", then)
-
 
 def export_record(screen: "ConversationScreen", fmt: str) -> None:
     from assistant.tui.screens.summary import export_record_to_default
@@ -74,7 +60,9 @@ class ConversationCommands(Provider):
         for episode in state.episodes:
             commands.append((f"moment: rename {episode['title']}", screen.action_moments, "Manage key moments"))
         commands += [
-            ("moment: add or reorder key moments", screen.action_moments, "Key moments"),
+            ("moment: add, reorder or delete key moments", screen.action_moments, "Key moments"),
+            ("conversation: correct the labels", lambda: corrections.relabel(screen.app, screen.conversation,
+                                                                              screen.app.say), "With a reason"),
             ("note: save", screen.action_save_note, "Save the note being typed"),
             ("note: tags", screen.action_tags, "Tag the note"),
             ("note: switch author (lead / second)", screen.action_switch_author, "Who is writing"),
@@ -98,6 +86,8 @@ class ConversationScreen(Screen):
     COMMANDS = {ConversationCommands}
     BINDINGS = [
         Binding("ctrl+s", "save_note", "Save note", id="conversation.save", priority=True),
+        Binding("f10", "mark", "Mark", id="conversation.mark", priority=True),  # F10, F12 first: seen at 80 columns
+        Binding("f12", "finish", "End", id="conversation.end", priority=True),
         Binding("ctrl+n", "step(1)", "Next", id="conversation.next", priority=True),
         Binding("ctrl+b", "step(-1)", "Back", id="conversation.back", priority=True),
         Binding("ctrl+g", "go_to", "Go to", id="conversation.goto", priority=True),
@@ -106,10 +96,8 @@ class ConversationScreen(Screen):
         Binding("ctrl+l", "guidance", "Probes", id="conversation.guidance", priority=True),
         Binding("f8", "prompt(-1)", "Prev prompt", show=False, id="conversation.prompt_previous", priority=True),
         Binding("f9", "prompt(1)", "Next prompt", show=False, id="conversation.prompt_next", priority=True),
-        Binding("f10", "mark", "Mark", id="conversation.mark", priority=True),
         Binding("f11", "switch_author", "Author", show=False, id="conversation.author", priority=True),
         Binding("ctrl+r", "records", "Records", show=False, id="conversation.records", priority=True),
-        Binding("f12", "finish", "End", id="conversation.end", priority=True),
         Binding("escape", "home", "Home", show=False, id="conversation.home"),
         Binding("f2", "quick_tag(0)", "Quick tag 1", show=False, id="conversation.tag1", priority=True),
         Binding("f3", "quick_tag(1)", "Quick tag 2", show=False, id="conversation.tag2", priority=True),
@@ -122,6 +110,7 @@ class ConversationScreen(Screen):
         self.conversation_id = conversation_id
         self.show_guidance = False
         self.state: ConversationState | None = None  # the snapshot the screen was last rendered from
+        self.prepared: list[dict[str, Any]] = []  # the prepared queries on screen (wider-picture section only)
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -179,7 +168,10 @@ class ConversationScreen(Screen):
         state = self.state = self.conversation.state()
         moved = before is None or state.stop.key != before.stop.key
         self.query_one(SectionList).show(state)
-        self.query_one(PromptPanel).show(state, guidance=self.show_guidance, narrow=self.has_class("narrow"))
+        # Prepared queries are read only in their own section (and are empty while the gate is closed).
+        self.prepared = prepared_queries(self.conversation) if state.stop.section.id == QUERIES_SECTION else []
+        self.query_one(PromptPanel).show(state, guidance=self.show_guidance, narrow=self.has_class("narrow"),
+                                         prepared=self.prepared)
         self.query_one(NotesList).show(state.notes, self.app.structure.tag_by_id)
         editor = self.editor
         editor.show_title()
@@ -314,7 +306,8 @@ class ConversationScreen(Screen):
         self.save_draft_now()
         note = next(n for n in self.conversation.state().notes if n["id"] == event.note_id)
         editor = self.editor
-        editor.edit_note(event.note_id, self.conversation.drafts.get(f"edit/{event.note_id}") or note["body"])
+        editor.edit_note(event.note_id, self.conversation.drafts.get(f"edit/{event.note_id}") or note["body"],
+                         note["tags"])
         editor.show_title()
         editor.focus()
 
@@ -387,6 +380,7 @@ class ConversationScreen(Screen):
             ("Declined by the practitioner", ("mark", "declined")),
             ("Come back later", ("mark", "later")),
         ]
+        options += corrections.prepared_options(self.prepared)
         for item in state.later:
             label = Text("↻ Later: ")
             label.append(safe(f"{item.stop.heading}: {item.prompt.text}", single_line=True))
@@ -400,8 +394,9 @@ class ConversationScreen(Screen):
                     self.app.say("Name a key moment first (Ctrl+O).")
                     return
                 self.conversation.marks.mark(prompt.id, value[1])
-                if value[1] != "asked":
-                    self.conversation.walk.set_prompt(self.conversation.walk.prompt_index + 1)
+                self.conversation.walk.set_prompt(self.conversation.walk.prompt_index + 1)  # every mark moves on
+            elif value[0] == "ask":
+                self.app.say(corrections.ask(self.conversation, value[1], self.editor.author))
             else:
                 item = value[1]
                 self.go_to_stop(item.stop)

@@ -14,9 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from assistant.store import StoreError
 from assistant.structure import Structure
-from assistant.tui.guard import describe, guarded, shielded
+from assistant.tui.guard import describe, guarded
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.widgets.checklist import CheckList
@@ -47,6 +46,7 @@ class TagPicker(ModalScreen[list[str] | None]):
                          classes="hint")
             yield SafeInput(placeholder="Filter tags", id="tag-filter")
             yield CheckList(id="tag-list", ticked=set(self.selected))
+            yield Static("", id="tags-error", classes="error")
 
     def on_mount(self) -> None:
         self._fill("")
@@ -85,6 +85,10 @@ class TagPicker(ModalScreen[list[str] | None]):
     @guarded
     def action_apply(self) -> None:
         ticked = self.query_one("#tag-list", CheckList).ticked
+        if self.only_group and not ticked:  # the influence picker: a category is what it is for
+            self.query_one("#tags-error", Static).update(Text(
+                "Nothing is ticked yet: Space ticks the highlighted influence, or Esc to go back to the note."))
+            return
         order = [t.id for t in self.structure.codebook.tags]
         self.dismiss(sorted(ticked, key=order.index))
 
@@ -305,95 +309,6 @@ class ChronologyScreen(ModalScreen[None]):
             table.add_row(safe(entry["date"]), safe(entry["agency"]), safe(entry["summary"], single_line=True),
                           safe(entry["source_ref"]))
         table.focus()
-
-    @guarded
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-@shown_in_help("Key moments", 4)
-class MomentsScreen(ModalScreen[None]):
-    """The practitioner's key moments: add, rename, reorder, at any point in the conversation."""
-
-    BINDINGS = [
-        Binding("a", "add", "Add", id="moments.add"),
-        Binding("r", "rename", "Rename", id="moments.rename"),
-        Binding("[", "move(-1)", "Earlier", id="moments.earlier"),
-        Binding("]", "move(1)", "Later", id="moments.later"),
-        Binding("escape", "close", "Close", id="moments.close"),
-    ]
-
-    def __init__(self, conversation) -> None:
-        super().__init__()
-        self.conversation = conversation
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Text("Key moments, in the practitioner's words", style="bold"))
-            yield Static(Text("A add · R rename · [ ] move earlier or later · Esc close"), classes="hint")
-            yield OptionList(id="moment-list")
-            yield Static("", id="moments-error", classes="error")
-
-    def on_mount(self) -> None:
-        self._refresh()
-
-    def _refresh(self, highlight: str | None = None) -> None:
-        options = self.query_one("#moment-list", OptionList)
-        options.clear_options()
-        episodes = self.conversation.moments.list()
-        for index, episode in enumerate(episodes, start=1):
-            when = f" ({episode['approximate_time']})" if episode["approximate_time"] else ""
-            options.add_option(Option(safe(f"{index}. {episode['title']}{when}"), id=episode["id"]))
-        if not episodes:
-            options.add_option(Option(Text("No key moments yet: press A to add the first."), id="none",
-                                      disabled=True))
-        if highlight:
-            options.highlighted = next(i for i, e in enumerate(episodes) if e["id"] == highlight)
-        options.focus()
-
-    def _selected(self) -> str | None:
-        options = self.query_one("#moment-list", OptionList)
-        if options.highlighted is None:
-            return None
-        option = options.get_option_at_index(options.highlighted)
-        return None if option.id == "none" else option.id
-
-    @guarded
-    def action_add(self) -> None:
-        def added(values: dict[str, str] | None) -> None:
-            if values:
-                try:
-                    new = self.conversation.moments.add(values["title"], values["when"])
-                    self._refresh(new)
-                except StoreError as error:
-                    self.query_one("#moments-error", Static).update(safe(str(error)))
-
-        self.app.push_screen(TextPrompt(
-            "A key moment", [("title", "In the practitioner's words", ""), ("when", "Roughly when", "")],
-            confirm="Add moment"), shielded(self.app, added))
-
-    @guarded
-    def action_rename(self) -> None:
-        episode_id = self._selected()
-        if not episode_id:
-            return
-        episode = next(e for e in self.conversation.moments.list() if e["id"] == episode_id)
-
-        def renamed(values: dict[str, str] | None) -> None:
-            if values:
-                self.conversation.moments.rename(episode_id, values["title"], values["when"])
-                self._refresh(episode_id)
-
-        self.app.push_screen(TextPrompt(
-            "Rename the moment", [("title", "In the practitioner's words", episode["title"]),
-                                  ("when", "Roughly when", episode["approximate_time"])]), shielded(self.app, renamed))
-
-    @guarded
-    def action_move(self, delta: int) -> None:
-        episode_id = self._selected()
-        if episode_id:
-            self.conversation.moments.move(episode_id, delta)
-            self._refresh(episode_id)
 
     @guarded
     def action_close(self) -> None:

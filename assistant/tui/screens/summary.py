@@ -53,6 +53,7 @@ class SummaryScreen(Screen):
     def __init__(self, conversation: Conversation) -> None:
         super().__init__()
         self.conversation = conversation
+        self.warned_of_later = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,6 +122,12 @@ class SummaryScreen(Screen):
     @on(Button.Pressed, "#end")
     @guarded
     def action_end(self) -> None:
+        later = self.conversation.state().later
+        if later and not self.warned_of_later:  # said once; Ctrl+E again ends all the same
+            self.warned_of_later = True
+            self.app.say(f"{len(later)} prompt(s) are still marked \"come back later\" (F10 in the conversation "
+                         "lists them). Press Ctrl+E again to end the conversation anyway.", error=True)
+            return
         ticked = len(self.conversation.checklist())
         self.conversation.end()
         missing = len(self.app.structure.closing_checklist) - ticked

@@ -45,6 +45,7 @@ class NoteEditor(SafeTextArea):
         self.default_tags: tuple[str, ...] = ()  # the section's own tags, shown in the title
         self.slot = ""  # the stop's draft slot, for a new note
         self.editing_note: str | None = None
+        self.editing_tags: list[str] = []  # the tags of the note being edited, shown in the title
         self.pending_tags: list[str] = []
         self.author = "second"
         self.dirty = False
@@ -70,9 +71,12 @@ class NoteEditor(SafeTextArea):
         self.dirty = False
         self.show_title()
 
-    def edit_note(self, note_id: str, text: str) -> None:
+    def edit_note(self, note_id: str, text: str, tags: list[str] | tuple[str, ...] = ()) -> None:
+        """Edit a saved note: its text, the cursor after the last word, its tags in the title."""
         self.editing_note = note_id
+        self.editing_tags = list(tags)
         self.text = text
+        self.move_cursor(self.document.end)
 
     def saved(self) -> None:
         """The note is in the database: start the next one afresh."""
@@ -91,8 +95,11 @@ class NoteEditor(SafeTextArea):
         self.author = "lead" if self.author == "second" else "second"
 
     def show_title(self) -> None:
-        shown = list(dict.fromkeys([*self.default_tags, *self.pending_tags]))
-        tags = ", ".join(self.tag_by_id[t].label for t in shown) or "none"
+        if self.editing_note:  # a saved note's own tags, not the ones waiting for the next note
+            shown = self.editing_tags
+        else:
+            shown = list(dict.fromkeys([*self.default_tags, *self.pending_tags]))
+        tags = ", ".join(self.tag_by_id[t].label for t in shown if t in self.tag_by_id) or "none"
         what = "Editing note" if self.editing_note else "Note"
         self.border_title = f"{what} · {self.author} · tags: {tags}"
         self.border_subtitle = "Ctrl+S save · Ctrl+T tags · F2–F5 quick tags"

@@ -26,6 +26,7 @@ class NotesList(OptionList):
         Binding("e", "edit_note", "Edit note", show=False, id="conversation.edit_note"),
         Binding("d", "delete_note", "Delete note", show=False, id="conversation.delete_note"),
         Binding("u", "undo_delete", "Undo delete", show=False, id="conversation.undo_delete"),
+        Binding("escape", "back_to_editor", "Back to the note", show=False, id="conversation.notes_back"),
     ]
 
     @dataclass
@@ -78,6 +79,11 @@ class NotesList(OptionList):
         note_id = self.selected_note()
         if note_id:
             self.post_message(self.DeleteRequested(note_id))
+
+    def action_back_to_editor(self) -> None:
+        """Esc leaves the list for the note being typed (not the conversation): the editor is the widget
+        that takes focus just before this list on the conversation and rehearsal screens."""
+        self.app.action_focus_previous()
 
     def action_undo_delete(self) -> None:
         if self.last_deleted:

@@ -3,6 +3,8 @@ demand (Ctrl+L)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -23,8 +25,12 @@ class PromptPanel(VerticalScroll):
 
     _shown: tuple = ()  # what is on screen, so an unchanged panel is not repainted
 
-    def show(self, state: ConversationState, *, guidance: bool, narrow: bool) -> None:
-        shown = (state.stop, state.prompt_index, state.mark, len(state.later), guidance, narrow)
+    def show(self, state: ConversationState, *, guidance: bool, narrow: bool,
+             prepared: list[dict[str, Any]] | None = None) -> None:
+        """`prepared`: the pair's prepared queries, given only in their section once the gate is open."""
+        prepared = prepared or []
+        shown = (state.stop, state.prompt_index, state.mark, len(state.later), guidance, narrow,
+                 tuple((q["id"], q["asked"]) for q in prepared))
         if shown == self._shown:
             return
         self._shown = shown
@@ -50,9 +56,13 @@ class PromptPanel(VerticalScroll):
         self.query_one("#prompt", Static).update(prompt_text)
         self.query_one("#guidance", Static).update(self._guidance(state, guidance, narrow))
         later = state.later
-        self.query_one("#later-line", Static).update(
-            Text(f"{len(later)} prompt(s) left for later (F10 to see them).", style="dim") if later else Text("")
-        )
+        line = Text(f"{len(later)} prompt(s) left for later (F10 to see them).", style="dim") if later else Text("")
+        if prepared:  # nothing at all, not even a count, while the gate keeps them out of the room
+            line.append("\nPrepared queries (F10 to ask one):", style="bold")
+            for query in prepared:
+                line.append("\n  ✓ " if query["asked"] else "\n  ? ")
+                line.append(safe(query["text"], single_line=True))
+        self.query_one("#later-line", Static).update(line)
 
     @staticmethod
     def _guidance(state: ConversationState, shown: bool, narrow: bool) -> Text:
