@@ -291,3 +291,15 @@ def test_chronology_snapshot(snap_compare, tmp_path, size):
         await open_chronology(pilot)
 
     assert snap_compare(app_for(demo_database(tmp_path, chronology=True)), terminal_size=size, run_before=opened)
+
+
+def test_columns_share_the_room_by_share_and_never_below_their_narrowest():
+    from assistant.tui.widgets.wrapping_table import fit_widths
+
+    assert fit_widths([10, 20, 30], [0, 1, 3], [8, 8, 8], room=100) == [10, 20, 30]  # all fit: natural
+    # The state keeps 11; 55 left: section and moment at their part (11, 11 + rounding), prompt 3 parts.
+    assert fit_widths([11, 32, 45, 132], [0, 1, 1, 3], [11, 12, 8, 16], room=66) == [11, 12, 10, 33]
+    # A short column takes only what it needs and the rest goes to the others.
+    assert fit_widths([10, 6, 200, 300], [1, 1, 2, 6], [10, 6, 16, 16], room=80) == [10, 6, 16, 48]
+    # Too little room for every narrowest: nothing vanishes, the table scrolls sideways instead.
+    assert fit_widths([10, 40, 40], [0, 1, 1], [10, 12, 12], room=20) == [10, 12, 12]

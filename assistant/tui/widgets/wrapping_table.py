@@ -87,12 +87,16 @@ class WrappingTable(DataTable):
         super().__init__(**kwargs)
         self._columns: list[WrapColumn] = []
         self._cells: list[list[Text]] = []
+        self._cell_widths: list[list[int]] = []
+        self._measured: tuple[list[int], list[int], list[int]] = ([], [], [])
         self._laid_out_for = -1
 
     def show(self, columns: Sequence[WrapColumn], rows: Sequence[Sequence[Text]]) -> None:
         """Replace the columns and rows (cells already made safe for the screen) and lay them out."""
         self._columns = list(columns)
         self._cells = [[wrapping(cell) for cell in row] for row in rows]
+        self._cell_widths = [[natural_width(cell) for cell in row] for row in self._cells]
+        self._measured = self._measure()
         self._laid_out_for = -1
         self._lay_out()
 
@@ -106,32 +110,37 @@ class WrappingTable(DataTable):
         padding = 2 * self.cell_padding * len(self._columns)
         return self.content_region.width - self.styles.scrollbar_size_vertical - padding
 
-    def _measure(self, labels: list[Text]) -> tuple[list[int], list[int], list[int]]:
-        """Each column's natural width, share and narrowest width."""
+    def _measure(self) -> tuple[list[int], list[int], list[int]]:
+        """Each column's natural width, share and narrowest width (measured once per `show`)."""
         naturals, narrowest = [], []
-        for i, label in enumerate(labels):
-            cells = [row[i] for row in self._cells]
-            natural = max([natural_width(label)] + [natural_width(cell) for cell in cells])
+        for i, column in enumerate(self._columns):
+            label = cell_len(column.label)
+            natural = max([label] + [widths[i] for widths in self._cell_widths])
             # Narrow enough to share, but wide enough that an ordinary word is not broken across lines.
-            words = min(WIDEST_WORD, max([0] + [longest_word(cell) for cell in cells]))
+            words = min(WIDEST_WORD, max([0] + [longest_word(row[i]) for row in self._cells]))
             naturals.append(natural)
-            narrowest.append(min(natural, max(natural_width(label), NARROWEST_WRAP, words)))
+            narrowest.append(min(natural, max(label, NARROWEST_WRAP, words)))
         return naturals, [column.share for column in self._columns], narrowest
+
+    def _height(self, row_index: int, widths: list[int]) -> int:
+        """Lines the row needs: only a cell wider than its column is wrapped to count them."""
+        console = self.app.console
+        return max([1] + [len(cell.wrap(console, width))
+                          for cell, natural, width in zip(self._cells[row_index], self._cell_widths[row_index],
+                                                          widths)
+                          if natural > width])
 
     def _lay_out(self) -> None:
         width = self.content_region.width
         if not self._columns or width <= 0 or width == self._laid_out_for:
             return
         self._laid_out_for = width
-        labels = [Text(column.label) for column in self._columns]
-        widths = fit_widths(*self._measure(labels), room=self._room())
-        console = self.app.console
+        widths = fit_widths(*self._measured, room=self._room())
         cursor_row = self.cursor_row
         self.clear(columns=True)
-        for label, width in zip(labels, widths):
-            self.add_column(label, width=width)
-        for row in self._cells:
-            height = max([1] + [len(cell.wrap(console, width)) for cell, width in zip(row, widths)])
-            self.add_row(*row, height=height)
+        for column, width in zip(self._columns, widths):
+            self.add_column(Text(column.label), width=width)
+        for index, row in enumerate(self._cells):
+            self.add_row(*row, height=self._height(index, widths))
         if self._cells:
             self.move_cursor(row=min(cursor_row, len(self._cells) - 1), animate=False)
