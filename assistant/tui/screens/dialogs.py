@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, OptionList, Static
+from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.structure import Structure
@@ -20,6 +20,7 @@ from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.safe_inputs import SafeInput
+from assistant.tui.widgets.wrapping_table import WrapColumn, WrappingTable
 
 
 @shown_in_help("Tag picker", 5)
@@ -282,9 +283,21 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         self.dismiss(None)
 
 
-class ChronologyScreen(ModalScreen[None]):
-    """The case chronology, shown only once the gate is open."""
+# Dates and sources are short and settle at their own width; the summary takes most of what is left.
+CHRONOLOGY_COLUMNS = [WrapColumn("Date", 1), WrapColumn("Agency", 2), WrapColumn("Summary", 6),
+                      WrapColumn("Source", 1)]
 
+
+class ChronologyScreen(ModalScreen[None]):
+    """The case chronology, shown only once the gate is open; every column stays on screen and long
+    entries wrap."""
+
+    # Wider than other dialogs on a wide terminal, so long summaries take fewer lines; the table scrolls
+    # within the dialog so the hint below it stays in view.
+    CSS = """
+    ChronologyScreen .dialog.wide { width: 95%; max-width: 160; }
+    ChronologyScreen #chronology-table { height: auto; max-height: 70vh; }
+    """
     BINDINGS = [Binding("escape", "close", "Close", id="chronology.close")]
 
     def __init__(self, entries: list[dict[str, Any]], title: str) -> None:
@@ -298,16 +311,15 @@ class ChronologyScreen(ModalScreen[None]):
             if not self.entries:
                 yield Static(Text("No chronology has been imported for this case. "
                                   "Use: learning-together chronology import --case REF FILE.csv"))
-            table = DataTable(id="chronology-table", cursor_type="row", zebra_stripes=True)
-            yield table
+            yield WrappingTable(id="chronology-table", cursor_type="row", zebra_stripes=True)
             yield Static(Text("Esc to close"), classes="hint")
 
     def on_mount(self) -> None:
-        table = self.query_one("#chronology-table", DataTable)
-        table.add_columns("Date", "Agency", "Summary", "Source")
-        for entry in self.entries:
-            table.add_row(safe(entry["date"]), safe(entry["agency"]), safe(entry["summary"], single_line=True),
-                          safe(entry["source_ref"]))
+        table = self.query_one("#chronology-table", WrappingTable)
+        table.show(CHRONOLOGY_COLUMNS, [
+            [safe(entry["date"], single_line=True), safe(entry["agency"], single_line=True),
+             safe(entry["summary"], single_line=True), safe(entry["source_ref"], single_line=True)]
+            for entry in self.entries])
         table.focus()
 
     @guarded

@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.widgets import Button, Footer, Header, Static
 
 from assistant.conversation import STATUS_LABELS, Conversation
 from assistant.tui.guard import guarded, report
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.widgets.checklist import CheckList
+from assistant.tui.widgets.wrapping_table import WrapColumn, WrappingTable
 from assistant.workflows import ExportResult, export_record_to, format_duration
 
 
@@ -33,13 +34,17 @@ def export_record_to_default(app, conversation: Conversation, fmt: str) -> Expor
     return result
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+# The state keeps its width; the prompt takes most of what is left, the section and moment wrap beside it.
+COVERAGE_COLUMNS = [WrapColumn("State", 0), WrapColumn("Section", 1), WrapColumn("Moment", 1),
+                    WrapColumn("Prompt", 3)]
 
 
 @shown_in_help("End of conversation", 6)
 class SummaryScreen(Screen):
     """Coverage summary and closing checklist; from here the conversation is ended and exported."""
+
+    # With prompts wrapped the coverage table grows with the terminal's height, not a fixed 16 lines.
+    CSS = "SummaryScreen #coverage { max-height: 65vh; }"
 
     BINDINGS = [
         Binding("escape", "back", "Back to conversation", id="summary.back"),
@@ -60,7 +65,7 @@ class SummaryScreen(Screen):
         with VerticalScroll(id="summary"):
             yield Static(id="summary-title")
             yield Static(Text("Coverage, prompt by prompt", style="bold"))
-            yield DataTable(id="coverage", cursor_type="row", zebra_stripes=True)
+            yield WrappingTable(id="coverage", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="summary-lower"):
                 yield Static(id="time-per-section")
                 yield Static(id="tag-counts")
@@ -86,17 +91,11 @@ class SummaryScreen(Screen):
         if conversation.is_rehearsal:
             title.append("  · REHEARSAL", style="bold reverse")
         self.query_one("#summary-title", Static).update(title)
-        table = self.query_one("#coverage", DataTable)
-        table.clear(columns=True)
-        table.add_columns("State", "Section", "Moment", "Prompt")
-        for entry in coverage.prompts:
-            episode = entry.episode
-            table.add_row(
-                Text(entry.state),
-                Text(entry.section.title),
-                safe(_shorten(episode["title"], 24), single_line=True) if episode else Text(""),
-                Text(_shorten(entry.prompt.text, 60)),
-            )
+        self.query_one("#coverage", WrappingTable).show(COVERAGE_COLUMNS, [
+            [Text(entry.state), safe(entry.section.title),
+             safe(entry.episode["title"], single_line=True) if entry.episode else Text(""),
+             safe(entry.prompt.text)]
+            for entry in coverage.prompts])
         times = Text("Time per section\n", style="bold")
         for section in self.app.structure.sections:
             seconds = coverage.seconds_by_section.get(section.id)
