@@ -312,3 +312,38 @@ async def test_at_80_by_24_the_footer_shows_mark_and_end(tmp_path):
         for key in ("f10", "f12"):
             region = keys[key].region
             assert region.width and region.right <= 80, key
+
+
+async def test_sent_for_checking_and_checked_ask_first(tmp_path):
+    db = tmp_path / "lt.db"
+    conversation_id = _conversation(db)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, conversation_id)
+        await pilot.press("f12")
+        await pilot.pause()
+        screen.conversation.end()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, Choice)  # asked, not yet changed
+        assert screen.conversation.row["status"] == "ended"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.conversation.row["status"] == "ended"  # Esc leaves it as it was
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.conversation.row["status"] == "sent_for_checking"
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, Choice)
+        await pilot.press("down", "enter")  # "Not now"
+        await pilot.pause()
+        assert screen.conversation.row["status"] == "sent_for_checking"
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM conversations").fetchone()[0] == "checked"

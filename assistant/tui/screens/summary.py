@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Header, Static
 
 from assistant.conversation import STATUS_LABELS, Conversation
 from assistant.tui.guard import guarded, report
+from assistant.tui.screens.dialogs import Choice
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.widgets.checklist import CheckList
@@ -135,6 +136,15 @@ class SummaryScreen(Screen):
 
     @guarded
     def action_status(self, status: str) -> None:
+        """C and K change what the practitioner and the lead are told, so they ask first."""
+        label = STATUS_LABELS[status]
+        self.app.push_screen(
+            Choice(f"Mark this record \"{label}\"?", [(f"Yes, mark it {label}", True), ("Not now", False)],
+                   hint="Enter to choose · Esc to leave it as it is"),
+            lambda confirmed: self._set_status(status) if confirmed else None)
+
+    @guarded
+    def _set_status(self, status: str) -> None:
         self.conversation.set_status(status)
         self.app.say(f"Status: {STATUS_LABELS[status]}.")
         self._show()
