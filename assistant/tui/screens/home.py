@@ -10,9 +10,12 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assistant.tui.widgets.safe_inputs import SafeInput
+
 from assistant.casegroup import outstanding_counts
 from assistant.cases import list_cases
 from assistant.conversation import STATUS_LABELS, list_conversations
+from assistant.short_ids import short_id
 from assistant.tui.guard import guarded
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
@@ -21,6 +24,8 @@ from assistant.tui.safe import safe
 @shown_in_help("Home", 1)
 class HomeScreen(Screen):
     """Cases and conversations; the place every session starts."""
+
+    AUTO_FOCUS = "#conversations"
 
     BINDINGS = [
         Binding("n", "new_conversation", "New conversation", id="home.new"),
@@ -32,12 +37,15 @@ class HomeScreen(Screen):
         Binding("h", "handover", "Hand over", id="home.handover"),
         Binding("s", "structure", "Structure", id="home.structure"),
         Binding("p", "prepare", "Prepare a case", id="home.prepare"),
+        Binding("slash", "filter", "Find", id="home.filter"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="home"):
             yield Static(id="home-intro")
+            yield SafeInput(placeholder="Type to narrow the list: a reference, family, role or agency (Esc: back "
+                                        "to the list)", id="home-filter")
             yield DataTable(id="conversations", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -50,24 +58,34 @@ class HomeScreen(Screen):
     def on_screen_resume(self) -> None:
         self.refresh_rows()
 
-    def refresh_rows(self) -> None:
+    def refresh_rows(self, focus_list: bool = True) -> None:
         store = self.app.store
         cases = list_cases(store)
         conversations = list_conversations(store)
         table = self.query_one("#conversations", DataTable)
+        search = self.query_one("#home-filter", SafeInput)
+        # A short list needs no filter; a long one (hundreds of cases) does.
+        search.display = len(cases) + len(conversations) > FILTER_FROM or bool(search.value)
+        wanted = search.value.strip().casefold()
         table.clear()
+        shared = _shared_role_labels(conversations)
         for row in conversations:
+            if not _matches(wanted, row["reference"], row["case_label"], row["practitioner_role"], row["agency"]):
+                continue
+            role = row["practitioner_role"]
+            if (row["case_id"], role.casefold()) in shared:
+                role = f"{role} · {short_id(row['id'])}"  # two conversations with one label stay apart
             table.add_row(
-                Text(_status_text(row["status"])), safe(row["reference"]), safe(row["practitioner_role"]),
-                Text(str(row["note_count"])), safe(row["agency"]), safe(row["case_label"]),
+                Text(_status_text(row["status"])), _cell(row["reference"]), _cell(role),
+                Text(str(row["note_count"])), _cell(row["agency"]), _cell(row["case_label"]),
                 Text(row["updated_at"][:16].replace("T", " ")), key=row["id"],
             )
         # A case added from the command line or with its chronology, before its first conversation.
         for case in cases:
-            if not case["conversations"]:
+            if not case["conversations"] and _matches(wanted, case["reference"], case["label"]):
                 table.add_row(
-                    Text("No conversation yet", style="dim"), safe(case["reference"]), Text(""), Text("0"),
-                    Text(""), safe(case["label"]), Text(case["created_at"][:16].replace("T", " ")),
+                    Text("No conversation yet", style="dim"), _cell(case["reference"]), Text(""), Text("0"),
+                    Text(""), _cell(case["label"]), Text(case["created_at"][:16].replace("T", " ")),
                     key=CASE_ROW + case["id"],
                 )
         if not cases:
@@ -79,12 +97,13 @@ class HomeScreen(Screen):
                 "notes over with H; lead reviewers merge the hand-over files with G.",
             )
         elif not conversations:
-            text = Text(f"{len(cases)} case(s), no conversations yet. Choose a case and press Enter, or "
-                        "press N, to start one.")
+            text = Text(f"{_count(len(cases), 'case')}, no conversations yet. Choose a case and press Enter, "
+                        "or press N, to start one.")
         else:
             in_progress = sum(1 for c in conversations if c["status"] == "in_progress")
             text = Text(
-                f"{len(cases)} case(s), {len(conversations)} conversation(s), {in_progress} in progress. "
+                f"{_count(len(cases), 'case')}, {_count(len(conversations), 'conversation')}, "
+                f"{in_progress} in progress. "
                 "Choose one and press Enter to resume it where you left off."
             )
         outstanding = outstanding_counts(store)
@@ -93,12 +112,33 @@ class HomeScreen(Screen):
             text.append_text(safe(" · ".join(f"{c['reference']}: {outstanding[c['id']]} outstanding"
                                               for c in cases if c["id"] in outstanding)))
         if not store.encrypted:
-            text.append("\nThis database is not encrypted: `learning-together encrypt` protects it with a "
-                        "passphrase.", style="italic")
+            text.append("\nThis database is not encrypted. To protect it with a passphrase, close the "
+                        "assistant and run: ", style="italic")
+            text.append_text(safe(encrypt_command(store.path), style="bold"))
         self.query_one("#home-intro", Static).update(text)
-        table.display = bool(table.row_count)
-        if table.row_count:
+        table.display = bool(table.row_count) or search.display
+        if table.row_count and focus_list:
             table.focus()
+
+    @on(SafeInput.Changed, "#home-filter")
+    @guarded
+    def _narrow(self) -> None:
+        self.refresh_rows(focus_list=False)
+
+    @guarded
+    def action_filter(self) -> None:
+        search = self.query_one("#home-filter", SafeInput)
+        search.display = True
+        search.focus()
+
+    def key_escape(self) -> None:
+        """Esc in the filter goes back to the narrowed list."""
+        if self.query_one("#home-filter", SafeInput).has_focus:
+            self.query_one("#conversations", DataTable).focus()
+
+    @on(SafeInput.Submitted, "#home-filter")
+    def _to_the_list(self) -> None:
+        self.query_one("#conversations", DataTable).focus()
 
     def _selected_id(self) -> str | None:
         table = self.query_one("#conversations", DataTable)
@@ -244,6 +284,49 @@ class HomeScreen(Screen):
 
 
 CASE_ROW = "case:"  # the row key of a case with no conversation yet, before the case's id
+FILTER_FROM = 20  # rows: more than a screenful, and the filter is shown
+CELL_CHARS = 24  # a long label is cut, so the other columns stay on screen
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
+def _cell(value: object) -> Text:
+    text = safe(value, single_line=True)
+    if text.cell_len > CELL_CHARS:
+        text.truncate(CELL_CHARS, overflow="ellipsis")
+    return text
+
+
+def _matches(wanted: str, *fields: object) -> bool:
+    return not wanted or any(wanted in str(field or "").casefold() for field in fields)
+
+
+def _shared_role_labels(conversations: list[dict]) -> set[tuple[str, str]]:
+    """(case id, role label) used by more than one conversation of that case."""
+    from collections import Counter
+
+    counts = Counter((row["case_id"], row["practitioner_role"].casefold()) for row in conversations)
+    return {key for key, number in counts.items() if number > 1}
+
+
+def encrypt_command(db_path: str | object) -> str:
+    """The command that encrypts this database, as it can be typed: `--db` names any file but the default
+    one (relative to the folder the assistant was started in, when it lies there)."""
+    import shlex
+    from pathlib import Path
+
+    from assistant.settings import default_db_path
+
+    path = Path(str(db_path)).resolve()
+    if path == default_db_path().resolve():
+        return "learning-together encrypt"
+    try:
+        shown = str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        shown = str(path)
+    return f"learning-together --db {shlex.quote(shown)} encrypt"
 
 
 def split_paths(text: str) -> list[str]:
