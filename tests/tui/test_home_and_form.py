@@ -168,3 +168,13 @@ async def test_the_form_starts_the_conversation_with_a_case_group_member(tmp_pat
     store = open_store(db)
     assert get_member(store, member_id)["conversation_id"] == conversation_id
     store.close()
+
+
+async def test_at_100_columns_the_footer_shows_help_and_the_everyday_keys(tmp_path):
+    app = make_app(tmp_path / "lt.db")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        keys = list(app.screen.query("FooterKey"))
+        palette = next(k for k in keys if k.has_class("-command-palette"))
+        whole = {k.key for k in keys if not k.has_class("-command-palette") and k.region.right <= palette.region.x}
+        assert {"f1", "n", "v", "h", "g", "p"} <= whole

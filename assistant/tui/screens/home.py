@@ -27,17 +27,19 @@ class HomeScreen(Screen):
 
     AUTO_FOCUS = "#conversations"
 
+    # The footer shows these in this order and cuts what does not fit: help and the everyday keys first.
     BINDINGS = [
+        Binding("f1", "app.help", "Help", id="home.help"),
         Binding("n", "new_conversation", "New conversation", id="home.new"),
         Binding("enter", "resume", "Open", show=False, id="home.open"),
-        Binding("r", "resume", "Resume", id="home.resume"),
-        Binding("t", "rehearse", "Rehearse", id="home.rehearse"),
-        Binding("v", "review", "Review case", id="home.review"),
-        Binding("g", "gather", "Merge pair files", id="home.merge"),
+        Binding("v", "review", "Review", id="home.review"),
         Binding("h", "handover", "Hand over", id="home.handover"),
-        Binding("s", "structure", "Structure", id="home.structure"),
+        Binding("g", "gather", "Merge", id="home.merge"),
         Binding("p", "prepare", "Prepare a case", id="home.prepare"),
+        Binding("t", "rehearse", "Rehearse", id="home.rehearse"),
+        Binding("s", "structure", "Structure", id="home.structure"),
         Binding("slash", "filter", "Find", id="home.filter"),
+        Binding("r", "resume", "Resume", show=False, id="home.resume"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -112,8 +114,8 @@ class HomeScreen(Screen):
             text.append_text(safe(" · ".join(f"{c['reference']}: {outstanding[c['id']]} outstanding"
                                               for c in cases if c["id"] in outstanding)))
         if not store.encrypted:
-            text.append("\nThis database is not encrypted. To protect it with a passphrase, close the "
-                        "assistant and run: ", style="italic")
+            text.append("\nThis database is not encrypted. To protect it with a passphrase, quit (Ctrl+Q) "
+                        "and run: ", style="italic")
             text.append_text(safe(encrypt_command(store.path), style="bold"))
         self.query_one("#home-intro", Static).update(text)
         table.display = bool(table.row_count) or search.display
