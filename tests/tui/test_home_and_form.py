@@ -178,3 +178,98 @@ async def test_at_100_columns_the_footer_shows_help_and_the_everyday_keys(tmp_pa
         palette = next(k for k in keys if k.has_class("-command-palette"))
         whole = {k.key for k in keys if not k.has_class("-command-palette") and k.region.right <= palette.region.x}
         assert {"f1", "n", "v", "h", "g", "p"} <= whole
+
+
+CHRONOLOGY = "date,agency,summary,source\n2026-01-05,Health,Home visit,HV notes\n2026-02-11,Police,Call-out,Log 12\n"
+
+
+async def _choose_in_tree(pilot, name: str) -> None:
+    """Move down the folder tree to the entry called `name` and press Enter, as a user would."""
+    tree = pilot.app.screen.query_one("DirectoryTree")
+    tree.focus()
+    for _ in range(40):
+        await pilot.pause()
+        node = tree.cursor_node
+        if node is not None and node.data is not None and node.data.path.name == name:
+            await pilot.press("enter")
+            await pilot.pause()
+            return
+        await pilot.press("down")
+    raise AssertionError(f"{name} is not in the folder tree")
+
+
+async def test_a_chronology_is_imported_from_home_by_choosing_the_file(tmp_path, monkeypatch):
+    from assistant.cases import chronology
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chronology.csv").write_text(CHRONOLOGY, encoding="utf-8")
+    db = tmp_path / "lt.db"
+    case_id = _case_with_conversations(db)
+    app = make_app(db)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        await _choose_in_tree(pilot, "chronology.csv")
+        assert app.screen.query_one("#field-path").value == str(tmp_path / "chronology.csv")
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert app.screen.query_one("#home-intro")  # back home
+    store = open_store(db)
+    assert [row["summary"] for row in chronology(store, case_id)] == ["Home visit", "Call-out"]
+    store.close()
+
+
+async def test_a_typed_chronology_path_works_and_a_bad_file_changes_nothing(tmp_path):
+    from assistant.cases import chronology, import_chronology
+
+    good = tmp_path / "team files" / "chron.csv"
+    good.parent.mkdir()
+    good.write_text(CHRONOLOGY, encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,agency,summary,source\n2026-03-01,Health\n", encoding="utf-8")
+    db = tmp_path / "lt.db"
+    case_id = _case_with_conversations(db)
+    store = open_store(db)
+    import_chronology(store, "CSPR-2026-09", good)
+    store.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        await fill(pilot, **{"field-path": str(bad)})
+        await pilot.click("#ok")
+        await pilot.pause()
+        error = str(app.screen.query_one("#prompt-error").render())
+        assert "bad.csv line 2 has 2 fields" in error  # one sentence, the dialog stays open
+        assert app.screen.query_one("#field-path").value == str(bad)
+    store = open_store(db)
+    assert len(chronology(store, case_id)) == 2  # the earlier chronology is whole
+    store.close()
+
+
+async def test_merge_sources_are_added_by_choosing_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("pair-a.db", "pair-b.db"):
+        (tmp_path / name).write_bytes(b"")
+    app = make_app(tmp_path / "lead.db")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        await _choose_in_tree(pilot, "pair-a.db")
+        await _choose_in_tree(pilot, "pair-b.db")
+        assert app.screen.query_one("#field-paths").value == f"{tmp_path / 'pair-a.db'}; {tmp_path / 'pair-b.db'}"
+
+
+async def test_the_hand_over_folder_is_chosen_in_the_tree_and_the_file_name_kept(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "usb").mkdir()
+    app = make_app(tmp_path / "lt.db")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("h")
+        await pilot.pause()
+        name = app.screen.query_one("#field-path").value.rsplit("/", 1)[-1]
+        app.screen.query_one("DirectoryTree").path = tmp_path
+        await _choose_in_tree(pilot, "usb")
+        assert app.screen.query_one("#field-path").value == str(tmp_path / "usb" / name)

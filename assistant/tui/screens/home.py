@@ -15,6 +15,7 @@ from assistant.tui.widgets.safe_inputs import SafeInput
 from assistant.casegroup import outstanding_counts
 from assistant.cases import list_cases
 from assistant.conversation import STATUS_LABELS, list_conversations
+from assistant.safe_text import visible
 from assistant.short_ids import short_id
 from assistant.tui.guard import guarded
 from assistant.tui.keys import shown_in_help
@@ -38,6 +39,7 @@ class HomeScreen(Screen):
         Binding("p", "prepare", "Prepare a case", id="home.prepare"),
         Binding("t", "rehearse", "Rehearse", id="home.rehearse"),
         Binding("s", "structure", "Structure", id="home.structure"),
+        Binding("i", "import_chronology", "Import chronology", id="home.import"),
         Binding("slash", "filter", "Find", id="home.filter"),
         Binding("r", "resume", "Resume", show=False, id="home.resume"),
     ]
@@ -205,7 +207,8 @@ class HomeScreen(Screen):
              ("passphrase", "Passphrase (only for encrypted hand-over files)", "", True)],
             explanation="Each file is merged whole or not at all; merging the same file again adds nothing. "
                         "Files that cannot be merged stay in the box with the reason.",
-            confirm="Merge", action=self._merge, what="the merge", background=True))
+            confirm="Merge", action=self._merge, what="the merge", background=True,
+            browse={"field": "paths", "several": True}))
 
     def _merge(self, dialog, values: dict[str, str]) -> str | None:
         """Runs in a worker thread (merging can take a while): each merged file is reported as it is
@@ -256,7 +259,8 @@ class HomeScreen(Screen):
              ("confirm", "The same passphrase again", "", True)],
             explanation="The copy is encrypted with its own passphrase; tell the lead reviewer the passphrase "
                         "separately. Leave both empty only if a plain copy is really needed: that is recorded.",
-            confirm="Make the copy", action=self._handover, what="the hand-over copy"))
+            confirm="Make the copy", action=self._handover, what="the hand-over copy",
+            browse={"field": "path", "folders": True}))
 
     def _handover(self, dialog, values: dict[str, str]) -> str | None:
         from pathlib import Path
@@ -270,6 +274,52 @@ class HomeScreen(Screen):
                         passphrase=values["passphrase"] or None)
         kind = "encrypted" if encrypted else "NOT encrypted (recorded in the audit trail)"
         self.app.say(f"Hand-over copy saved, {kind}: {path}")
+        return None
+
+    @guarded
+    def action_import_chronology(self) -> None:
+        from assistant.tui.screens.dialogs import TextPrompt
+
+        case = self._selected_case()
+        if case is None:
+            self.app.say("Add a case first (N starts a conversation and its case); then import its chronology.")
+            return
+        self.app.push_screen(TextPrompt(
+            f"Import a chronology into {visible(case['reference'])}",
+            [("path", "Chronology CSV file (columns: date, agency, summary, source)", "")],
+            explanation="Choose the file below or type its path. The file replaces the case's chronology, "
+                        "whole or not at all: a file with a faulty line changes nothing.",
+            confirm="Import", action=lambda dialog, values: self._import(case, values["path"]),
+            what="the chronology import", browse={"field": "path"}))
+
+    def _selected_case(self) -> dict | None:
+        """The case of the highlighted row, else the only case there is."""
+        from assistant.cases import get_case
+
+        row_key = self._selected_id()
+        cases = list_cases(self.app.store)
+        if row_key and row_key.startswith(CASE_ROW):
+            case_id = row_key.removeprefix(CASE_ROW)
+        elif row_key:
+            case_id = next(c["case_id"] for c in list_conversations(self.app.store) if c["id"] == row_key)
+        elif len(cases) == 1:
+            case_id = cases[0]["id"]
+        else:
+            return None
+        return get_case(self.app.store, next(c["reference"] for c in cases if c["id"] == case_id))
+
+    def _import(self, case: dict, typed: str) -> str | None:
+        from pathlib import Path
+
+        from assistant.cases import import_chronology
+
+        paths = split_paths(typed)
+        if len(paths) != 1:
+            return "Give the path of one chronology CSV file."
+        count = import_chronology(self.app.store, case["reference"], Path(paths[0]).expanduser())
+        entries = "1 chronology entry" if count == 1 else f"{count} chronology entries"
+        self.app.say(f"{entries} imported into "
+                     f"{visible(case['reference'])}.")
         return None
 
     @guarded
