@@ -273,3 +273,17 @@ async def test_the_hand_over_folder_is_chosen_in_the_tree_and_the_file_name_kept
         app.screen.query_one("DirectoryTree").path = tmp_path
         await _choose_in_tree(pilot, "usb")
         assert app.screen.query_one("#field-path").value == str(tmp_path / "usb" / name)
+
+
+async def test_at_80_by_24_the_hand_over_buttons_are_reached_below_the_folder_tree(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(tmp_path / "lt.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("h")
+        await pilot.pause()
+        button = app.screen.query_one("#ok")
+        button.focus()
+        await pilot.pause()
+        dialog = app.screen.query_one(".dialog")
+        assert dialog.region.contains_region(button.region)
+        assert ".lt.db.lock" not in str(app.screen.query_one("DirectoryTree").root.children)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -160,7 +160,8 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         self.browse = browse
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # With a folder tree the dialog may be taller than a small terminal: it scrolls, buttons and all.
+        with (VerticalScroll if self.browse else Vertical)(classes="dialog"):
             yield Static(Text(self.title_text, style="bold"))
             if self.explanation:
                 yield Static(safe(self.explanation), classes="hint")

@@ -16,13 +16,17 @@ class FileBrowser(DirectoryTree):
     """Fills the input `#field-<field>`: replaces it, appends with "; " (`several`), or with `folders` a
     chosen folder keeps the file name already in the field (where to save a copy)."""
 
-    DEFAULT_CSS = "FileBrowser { height: 12; margin: 1 0 0 0; }"
+    DEFAULT_CSS = "FileBrowser { height: 10; margin: 1 0 0 0; }"
 
     def __init__(self, field: str, start: str | Path = "", *, several: bool = False, folders: bool = False) -> None:
         super().__init__(_folder_to_show(start), id=f"browse-{field}")
         self.field = field
         self.several = several
         self.folders = folders
+
+    def filter_paths(self, paths):  # type: ignore[override]
+        """Hidden files (lock files, settings) are no one's hand-over or chronology."""
+        return [path for path in paths if not path.name.startswith(".")]
 
     def _field(self) -> SafeInput:
         return self.screen.query_one(f"#field-{self.field}", SafeInput)
