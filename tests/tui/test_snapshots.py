@@ -26,6 +26,13 @@ def steady_cursors(monkeypatch):
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
+@pytest.fixture(autouse=True)
+def in_the_database_folder(monkeypatch, tmp_path):
+    """Home names the database in the encrypt command, relative to the folder the app was started in: start
+    every snapshot there, so the command reads the same on every run."""
+    monkeypatch.chdir(tmp_path)
+
+
 async def until_the_editor_has_focus(pilot, seconds: float = 5.0) -> None:
     """On a loaded machine the editor takes its focus back a frame or two after a move."""
     for _ in range(int(seconds / 0.05)):

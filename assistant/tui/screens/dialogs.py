@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -184,8 +184,11 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
 
     def __init__(self, title: str, fields: list[tuple], explanation: str = "", confirm: str = "Save", *,
                  action: Callable[["TextPrompt", dict[str, str]], str | None] | None = None,
-                 what: str = "that", background: bool = False) -> None:
+                 what: str = "that", background: bool = False, browse: dict[str, Any] | None = None) -> None:
         """fields: (name, label, initial value[, hidden]) — hidden fields are for passphrases.
+
+        `browse` shows a folder tree that fills a path field: {"field": name, "several": bool,
+        "folders": bool} (see FileBrowser); typing the path still works.
 
         With an `action`, the dialog does the work itself and stays open until it succeeds: the action
         returns None when done, or one sentence saying what is wrong; any exception it raises becomes one
@@ -200,15 +203,23 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         self.action = action
         self.what = what
         self.background = background
+        self.browse = browse
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # With a folder tree the dialog may be taller than a small terminal: it scrolls, buttons and all.
+        with (VerticalScroll if self.browse else Vertical)(classes="dialog"):
             yield Static(Text(self.title_text, style="bold"))
             if self.explanation:
                 yield Static(safe(self.explanation), classes="hint")
             for name, label, value, *secret in self.fields:
                 yield Label(label)
                 yield SafeInput(value=value, id=f"field-{name}", password=bool(secret and secret[0]))
+            if self.browse:
+                from assistant.tui.widgets.file_browser import FileBrowser
+
+                start = next(f[2] for f in self.fields if f[0] == self.browse["field"])
+                yield FileBrowser(self.browse["field"], start, several=self.browse.get("several", False),
+                                  folders=self.browse.get("folders", False))
             yield Static("", id="prompt-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button(self.confirm, variant="primary", id="ok")

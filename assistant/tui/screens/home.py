@@ -10,9 +10,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assistant.tui.widgets.safe_inputs import SafeInput
+
 from assistant.casegroup import outstanding_counts
 from assistant.cases import list_cases
 from assistant.conversation import STATUS_LABELS, list_conversations
+from assistant.safe_text import visible
+from assistant.short_ids import short_id
 from assistant.tui.guard import guarded
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
@@ -22,22 +26,30 @@ from assistant.tui.safe import safe
 class HomeScreen(Screen):
     """Cases and conversations; the place every session starts."""
 
+    AUTO_FOCUS = "#conversations"
+
+    # The footer shows these in this order and cuts what does not fit: help and the everyday keys first.
     BINDINGS = [
+        Binding("f1", "app.help", "Help", id="home.help"),
         Binding("n", "new_conversation", "New conversation", id="home.new"),
         Binding("enter", "resume", "Open", show=False, id="home.open"),
-        Binding("r", "resume", "Resume", id="home.resume"),
-        Binding("t", "rehearse", "Rehearse", id="home.rehearse"),
-        Binding("v", "review", "Review case", id="home.review"),
-        Binding("g", "gather", "Merge pair files", id="home.merge"),
+        Binding("v", "review", "Review", id="home.review"),
         Binding("h", "handover", "Hand over", id="home.handover"),
-        Binding("s", "structure", "Structure", id="home.structure"),
+        Binding("g", "gather", "Merge", id="home.merge"),
         Binding("p", "prepare", "Prepare a case", id="home.prepare"),
+        Binding("t", "rehearse", "Rehearse", id="home.rehearse"),
+        Binding("s", "structure", "Structure", id="home.structure"),
+        Binding("i", "import_chronology", "Import chronology", id="home.import"),
+        Binding("slash", "filter", "Find", id="home.filter"),
+        Binding("r", "resume", "Resume", show=False, id="home.resume"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="home"):
             yield Static(id="home-intro")
+            yield SafeInput(placeholder="Type to narrow the list: a reference, family, role or agency (Esc: back "
+                                        "to the list)", id="home-filter")
             yield DataTable(id="conversations", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -50,24 +62,34 @@ class HomeScreen(Screen):
     def on_screen_resume(self) -> None:
         self.refresh_rows()
 
-    def refresh_rows(self) -> None:
+    def refresh_rows(self, focus_list: bool = True) -> None:
         store = self.app.store
         cases = list_cases(store)
         conversations = list_conversations(store)
         table = self.query_one("#conversations", DataTable)
+        search = self.query_one("#home-filter", SafeInput)
+        # A short list needs no filter; a long one (hundreds of cases) does.
+        search.display = len(cases) + len(conversations) > FILTER_FROM or bool(search.value)
+        wanted = search.value.strip().casefold()
         table.clear()
+        shared = _shared_role_labels(conversations)
         for row in conversations:
+            if not _matches(wanted, row["reference"], row["case_label"], row["practitioner_role"], row["agency"]):
+                continue
+            role = row["practitioner_role"]
+            if (row["case_id"], role.casefold()) in shared:
+                role = f"{role} · {short_id(row['id'])}"  # two conversations with one label stay apart
             table.add_row(
-                Text(_status_text(row["status"])), safe(row["reference"]), safe(row["practitioner_role"]),
-                Text(str(row["note_count"])), safe(row["agency"]), safe(row["case_label"]),
+                Text(_status_text(row["status"])), _cell(row["reference"]), _cell(role),
+                Text(str(row["note_count"])), _cell(row["agency"]), _cell(row["case_label"]),
                 Text(row["updated_at"][:16].replace("T", " ")), key=row["id"],
             )
         # A case added from the command line or with its chronology, before its first conversation.
         for case in cases:
-            if not case["conversations"]:
+            if not case["conversations"] and _matches(wanted, case["reference"], case["label"]):
                 table.add_row(
-                    Text("No conversation yet", style="dim"), safe(case["reference"]), Text(""), Text("0"),
-                    Text(""), safe(case["label"]), Text(case["created_at"][:16].replace("T", " ")),
+                    Text("No conversation yet", style="dim"), _cell(case["reference"]), Text(""), Text("0"),
+                    Text(""), _cell(case["label"]), Text(case["created_at"][:16].replace("T", " ")),
                     key=CASE_ROW + case["id"],
                 )
         if not cases:
@@ -79,12 +101,13 @@ class HomeScreen(Screen):
                 "notes over with H; lead reviewers merge the hand-over files with G.",
             )
         elif not conversations:
-            text = Text(f"{len(cases)} case(s), no conversations yet. Choose a case and press Enter, or "
-                        "press N, to start one.")
+            text = Text(f"{_count(len(cases), 'case')}, no conversations yet. Choose a case and press Enter, "
+                        "or press N, to start one.")
         else:
             in_progress = sum(1 for c in conversations if c["status"] == "in_progress")
             text = Text(
-                f"{len(cases)} case(s), {len(conversations)} conversation(s), {in_progress} in progress. "
+                f"{_count(len(cases), 'case')}, {_count(len(conversations), 'conversation')}, "
+                f"{in_progress} in progress. "
                 "Choose one and press Enter to resume it where you left off."
             )
         outstanding = outstanding_counts(store)
@@ -93,12 +116,33 @@ class HomeScreen(Screen):
             text.append_text(safe(" · ".join(f"{c['reference']}: {outstanding[c['id']]} outstanding"
                                               for c in cases if c["id"] in outstanding)))
         if not store.encrypted:
-            text.append("\nThis database is not encrypted: `learning-together encrypt` protects it with a "
-                        "passphrase.", style="italic")
+            text.append("\nThis database is not encrypted. To protect it with a passphrase, quit (Ctrl+Q) "
+                        "and run: ", style="italic")
+            text.append_text(safe(encrypt_command(store.path), style="bold"))
         self.query_one("#home-intro", Static).update(text)
-        table.display = bool(table.row_count)
-        if table.row_count:
+        table.display = bool(table.row_count) or search.display
+        if table.row_count and focus_list:
             table.focus()
+
+    @on(SafeInput.Changed, "#home-filter")
+    @guarded
+    def _narrow(self) -> None:
+        self.refresh_rows(focus_list=False)
+
+    @guarded
+    def action_filter(self) -> None:
+        search = self.query_one("#home-filter", SafeInput)
+        search.display = True
+        search.focus()
+
+    def key_escape(self) -> None:
+        """Esc in the filter goes back to the narrowed list."""
+        if self.query_one("#home-filter", SafeInput).has_focus:
+            self.query_one("#conversations", DataTable).focus()
+
+    @on(SafeInput.Submitted, "#home-filter")
+    def _to_the_list(self) -> None:
+        self.query_one("#conversations", DataTable).focus()
 
     def _selected_id(self) -> str | None:
         table = self.query_one("#conversations", DataTable)
@@ -163,7 +207,8 @@ class HomeScreen(Screen):
              ("passphrase", "Passphrase (only for encrypted hand-over files)", "", True)],
             explanation="Each file is merged whole or not at all; merging the same file again adds nothing. "
                         "Files that cannot be merged stay in the box with the reason.",
-            confirm="Merge", action=self._merge, what="the merge", background=True))
+            confirm="Merge", action=self._merge, what="the merge", background=True,
+            browse={"field": "paths", "several": True}))
 
     def _merge(self, dialog, values: dict[str, str]) -> str | None:
         """Runs in a worker thread (merging can take a while): each merged file is reported as it is
@@ -214,7 +259,8 @@ class HomeScreen(Screen):
              ("confirm", "The same passphrase again", "", True)],
             explanation="The copy is encrypted with its own passphrase; tell the lead reviewer the passphrase "
                         "separately. Leave both empty only if a plain copy is really needed: that is recorded.",
-            confirm="Make the copy", action=self._handover, what="the hand-over copy"))
+            confirm="Make the copy", action=self._handover, what="the hand-over copy",
+            browse={"field": "path", "folders": True}))
 
     def _handover(self, dialog, values: dict[str, str]) -> str | None:
         from pathlib import Path
@@ -231,6 +277,52 @@ class HomeScreen(Screen):
         return None
 
     @guarded
+    def action_import_chronology(self) -> None:
+        from assistant.tui.screens.dialogs import TextPrompt
+
+        case = self._selected_case()
+        if case is None:
+            self.app.say("Add a case first (N starts a conversation and its case); then import its chronology.")
+            return
+        self.app.push_screen(TextPrompt(
+            f"Import a chronology into {visible(case['reference'])}",
+            [("path", "Chronology CSV file (columns: date, agency, summary, source)", "")],
+            explanation="Choose the file below or type its path. The file replaces the case's chronology, "
+                        "whole or not at all: a file with a faulty line changes nothing.",
+            confirm="Import", action=lambda dialog, values: self._import(case, values["path"]),
+            what="the chronology import", browse={"field": "path"}))
+
+    def _selected_case(self) -> dict | None:
+        """The case of the highlighted row, else the only case there is."""
+        from assistant.cases import get_case
+
+        row_key = self._selected_id()
+        cases = list_cases(self.app.store)
+        if row_key and row_key.startswith(CASE_ROW):
+            case_id = row_key.removeprefix(CASE_ROW)
+        elif row_key:
+            case_id = next(c["case_id"] for c in list_conversations(self.app.store) if c["id"] == row_key)
+        elif len(cases) == 1:
+            case_id = cases[0]["id"]
+        else:
+            return None
+        return get_case(self.app.store, next(c["reference"] for c in cases if c["id"] == case_id))
+
+    def _import(self, case: dict, typed: str) -> str | None:
+        from pathlib import Path
+
+        from assistant.cases import import_chronology
+
+        paths = split_paths(typed)
+        if len(paths) != 1:
+            return "Give the path of one chronology CSV file."
+        count = import_chronology(self.app.store, case["reference"], Path(paths[0]).expanduser())
+        entries = "1 chronology entry" if count == 1 else f"{count} chronology entries"
+        self.app.say(f"{entries} imported into "
+                     f"{visible(case['reference'])}.")
+        return None
+
+    @guarded
     def action_prepare(self) -> None:
         from assistant.tui.screens.case_group import open_case_group
 
@@ -244,6 +336,49 @@ class HomeScreen(Screen):
 
 
 CASE_ROW = "case:"  # the row key of a case with no conversation yet, before the case's id
+FILTER_FROM = 20  # rows: more than a screenful, and the filter is shown
+CELL_CHARS = 24  # a long label is cut, so the other columns stay on screen
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
+def _cell(value: object) -> Text:
+    text = safe(value, single_line=True)
+    if text.cell_len > CELL_CHARS:
+        text.truncate(CELL_CHARS, overflow="ellipsis")
+    return text
+
+
+def _matches(wanted: str, *fields: object) -> bool:
+    return not wanted or any(wanted in str(field or "").casefold() for field in fields)
+
+
+def _shared_role_labels(conversations: list[dict]) -> set[tuple[str, str]]:
+    """(case id, role label) used by more than one conversation of that case."""
+    from collections import Counter
+
+    counts = Counter((row["case_id"], row["practitioner_role"].casefold()) for row in conversations)
+    return {key for key, number in counts.items() if number > 1}
+
+
+def encrypt_command(db_path: str | object) -> str:
+    """The command that encrypts this database, as it can be typed: `--db` names any file but the default
+    one (relative to the folder the assistant was started in, when it lies there)."""
+    import shlex
+    from pathlib import Path
+
+    from assistant.settings import default_db_path
+
+    path = Path(str(db_path)).resolve()
+    if path == default_db_path().resolve():
+        return "learning-together encrypt"
+    try:
+        shown = str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        shown = str(path)
+    return f"learning-together --db {shlex.quote(shown)} encrypt"
 
 
 def split_paths(text: str) -> list[str]:
