@@ -16,7 +16,7 @@ from assistant.tui.screens.home import HomeScreen
 from assistant.tui.screens.summary import SummaryScreen
 from assistant.structure import load_structure
 
-from tests.tui.helpers import fill, make_app
+from tests.tui.helpers import fill, make_app, work_done
 from tests.tui.test_conversation_flow import start_conversation
 from tests.tui.test_review import open_workspace, lead_database, settle
 from tests.unit.pairs import pair_database
@@ -40,7 +40,7 @@ async def merge_dialog(pilot, paths: str, passphrase: str = PASSPHRASE) -> TextP
     await fill(pilot, **{"field-paths": paths, "field-passphrase": passphrase})
     await pilot.click("#ok")
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await work_done(pilot.app)
     await pilot.pause()
     return dialog
 
@@ -143,7 +143,7 @@ async def test_a_hand_over_that_cannot_be_written_is_one_sentence_and_keeps_the_
         await fill(pilot, **{"field-path": str(target), "field-passphrase": PASSPHRASE, "field-confirm": PASSPHRASE})
         await pilot.click("#ok")
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await pilot.pause()
         assert app.screen is dialog
         assert app.screen.query_one("#field-path").value == str(target)

@@ -9,6 +9,16 @@ from assistant.structure import load_structure
 from assistant.tui.app import LearningTogetherApp
 
 
+async def work_done(app) -> None:
+    """Wait for the app's own background work to finish.
+
+    The folder tree in path dialogs keeps a loader worker alive for as long as it is shown, so waiting for
+    every worker would never return; only workers outside the ``_loader`` group are awaited."""
+    own = [worker for worker in app.workers if worker.group != "_loader"]
+    if own:  # an empty list would mean "every worker" to Textual
+        await app.workers.wait_for_complete(own)
+
+
 def make_app(db: Path) -> LearningTogetherApp:
     return LearningTogetherApp(open_store(db, exclusive=True), load_structure(), clock=False)
 

@@ -10,7 +10,7 @@ from assistant.store import open_store
 from assistant.tui.screens.review import EpisodeScreen, FindingScreen, ReviewScreen
 from assistant.tui.widgets.checklist import CheckList
 
-from tests.tui.helpers import fill, make_app
+from tests.tui.helpers import fill, make_app, work_done
 from tests.unit.pairs import pair_database
 
 
@@ -29,9 +29,9 @@ def lead_database(tmp_path):
 async def settle(pilot):
     """The workspace loads its data in a worker: wait for it, then for the screen to draw it."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await work_done(pilot.app)
     await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
+    await work_done(pilot.app)
     await pilot.pause()
 
 
@@ -82,12 +82,12 @@ async def test_link_moments_read_accounts_search_and_draft_a_finding(tmp_path):
         screen.query_one("#review-tabs").active = "tab-notes"
         await pilot.pause()
         await fill(pilot, **{"note-search": "admin"})
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await pilot.pause()
         assert screen.query_one("#note-results").option_count == 3
         screen.query_one("#filter-conversation").value = screen.conversations[1]["id"]
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await pilot.pause()
         assert screen.query_one("#note-results").option_count == 1
 
@@ -107,7 +107,7 @@ async def test_link_moments_read_accounts_search_and_draft_a_finding(tmp_path):
         assert "Faxed concerns are treated as delivered." in str(
             screen.query_one("#finding-list").get_option_at_index(0).prompt)
         screen._export("md")
-        await app.workers.wait_for_complete()
+        await work_done(app)
     conn = sqlite3.connect(db)
     finding = conn.execute("SELECT typology_tag, statement FROM findings").fetchone()
     assert finding == ("pattern_crisis", "Faxed concerns are treated as delivered.")
@@ -126,7 +126,7 @@ async def test_merge_from_the_home_screen(tmp_path):
         await fill(pilot, **{"field-paths": str(a["path"])})
         await pilot.press("enter", "enter")  # past the (empty) passphrase field
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await pilot.pause()
         table = app.screen.query_one("#conversations")
         assert table.row_count == 1

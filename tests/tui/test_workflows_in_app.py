@@ -13,7 +13,7 @@ from assistant.tui.screens.review import ReviewScreen
 from assistant.tui.screens.summary import SummaryScreen
 from assistant.workflows import PLAIN_EXPORT_WARNING
 
-from tests.tui.helpers import fill, make_app, type_note
+from tests.tui.helpers import fill, make_app, type_note, work_done
 from tests.tui.test_conversation_flow import start_conversation
 
 PASS = "correct horse battery"
@@ -83,11 +83,11 @@ async def test_the_review_export_warns_when_the_database_is_encrypted(tmp_path, 
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
         app.screen._export("md")  # what X then a format runs
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await pilot.pause()
         messages = _messages(app)
         assert any(m.startswith("Exported: ") for m in messages), messages

@@ -206,20 +206,22 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         self.browse = browse
 
     def compose(self) -> ComposeResult:
-        # With a folder tree the dialog may be taller than a small terminal: it scrolls, buttons and all.
-        with (VerticalScroll if self.browse else Vertical)(classes="dialog"):
-            yield Static(Text(self.title_text, style="bold"))
-            if self.explanation:
-                yield Static(safe(self.explanation), classes="hint")
-            for name, label, value, *secret in self.fields:
-                yield Label(label)
-                yield SafeInput(value=value, id=f"field-{name}", password=bool(secret and secret[0]))
-            if self.browse:
-                from assistant.tui.widgets.file_browser import FileBrowser
+        # With a folder tree the dialog may be taller than a small terminal: the fields and the tree
+        # scroll, while the error line and the buttons stay in view below them.
+        with Vertical(classes="dialog browsing" if self.browse else "dialog"):
+            with (VerticalScroll(id="prompt-body") if self.browse else Vertical(id="prompt-body")):
+                yield Static(Text(self.title_text, style="bold"))
+                if self.explanation:
+                    yield Static(safe(self.explanation), classes="hint")
+                for name, label, value, *secret in self.fields:
+                    yield Label(label)
+                    yield SafeInput(value=value, id=f"field-{name}", password=bool(secret and secret[0]))
+                if self.browse:
+                    from assistant.tui.widgets.file_browser import FileBrowser
 
-                start = next(f[2] for f in self.fields if f[0] == self.browse["field"])
-                yield FileBrowser(self.browse["field"], start, several=self.browse.get("several", False),
-                                  folders=self.browse.get("folders", False))
+                    start = next(f[2] for f in self.fields if f[0] == self.browse["field"])
+                    yield FileBrowser(self.browse["field"], start, several=self.browse.get("several", False),
+                                      folders=self.browse.get("folders", False))
             yield Static("", id="prompt-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button(self.confirm, variant="primary", id="ok")

@@ -36,10 +36,10 @@ class HomeScreen(Screen):
         Binding("v", "review", "Review", id="home.review"),
         Binding("h", "handover", "Hand over", id="home.handover"),
         Binding("g", "gather", "Merge", id="home.merge"),
-        Binding("p", "prepare", "Prepare a case", id="home.prepare"),
+        Binding("p", "prepare", "Prepare", id="home.prepare"),
         Binding("t", "rehearse", "Rehearse", id="home.rehearse"),
         Binding("s", "structure", "Structure", id="home.structure"),
-        Binding("i", "import_chronology", "Import chronology", id="home.import"),
+        Binding("i", "import_chronology", "Import", id="home.import"),
         Binding("slash", "filter", "Find", id="home.filter"),
         Binding("r", "resume", "Resume", show=False, id="home.resume"),
     ]
