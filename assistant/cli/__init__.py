@@ -173,7 +173,7 @@ def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: i
         f"{totals['notes']} notes."
     )
     if review:
-        from assistant.demo_review import add_demo_review
+        from assistant.demo import add_demo_review
 
         added = add_demo_review(store, structure_, seed)
         if added is None:
