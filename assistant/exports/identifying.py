@@ -20,14 +20,17 @@ _CALENDAR = {
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
     "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday",
     "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Easter", "Christmas", "New", "Year",
-    "Eid", "Diwali", "Half", "Term", "Bank", "Holiday", "Spring", "Summer", "Autumn", "Winter",
+    "Eid", "Diwali", "Half", "Term", "Bank", "Holiday", "Spring", "Summer", "Autumn", "Winter", "Ramadan",
+    "Hanukkah", "Passover", "Halloween", "Bonfire", "Night", "Boxing", "Day", "Eve", "Mother's", "Father's",
 }
 _SENTENCE = {
     "A", "An", "The", "I", "I'm", "I've", "I'd", "My", "Our", "We", "We'd", "He", "She", "They", "It", "It's", "This",
     "That", "These", "Those", "There", "Then", "When", "While", "After", "Before", "Once", "If", "As", "At", "In",
     "On", "Of", "To", "For", "From", "With", "By", "And", "But", "Or", "So", "No", "Not", "Yes", "Both", "Each",
     "Every", "Some", "Any", "All", "Most", "Her", "His", "Their", "Its", "What", "Why", "How", "Who", "Where",
-    "Which", "Did", "Does", "Do", "Was", "Were", "Is", "Are", "Has", "Had", "Have", "Can", "Could", "Would",
+    "Which", "Later", "Next", "Today", "Yesterday", "Last", "During", "Since", "Until", "Because", "Although",
+    "However", "Also", "Even", "Just", "Only", "Still", "Perhaps", "Maybe", "Sometimes", "Often", "Usually",
+    "Nothing", "Everything", "Things", "Thanks", "Please", "Well", "Now", "Here", "Again", "Did", "Does", "Do", "Was", "Were", "Is", "Are", "Has", "Had", "Have", "Can", "Could", "Would",
     "Will", "Should", "Did", "Looking", "Nobody", "Everyone", "Someone", "Mr", "Mrs", "Ms", "Miss", "Dr",
 }
 # Role, agency and safeguarding words: "Social Worker", "Children's Social Care", "Child Protection Conference".
@@ -46,6 +49,8 @@ _SAFEGUARDING = {
     "Liaison", "Specialist", "Senior", "Principal", "Assistant", "Deputy", "Director", "First", "Second",
     "Third", "Key", "Episode", "Moment", "Finding", "Findings", "Pack", "Appraisal", "Follow", "Follow-on",
     "Named", "Nursery", "Youth", "Offending", "Substance", "Misuse", "Drug", "Alcohol", "Mental-health",
+    "Court", "Crown", "Magistrates", "Magistrates'", "Universal", "Credit", "Benefit", "Benefits", "Citizens",
+    "Advice", "Women's", "Aid", "Accident", "Emergency", "Job", "Centre", "Jobcentre", "Plus",
 }
 _EVERYDAY = _CALENDAR | _SENTENCE | _SAFEGUARDING
 # A run ending in one of these is listed as a place rather than a name.

@@ -43,6 +43,8 @@ def test_role_labels_agencies_months_and_pseudonyms_are_not_names():
         "I thought the GP had it. When Mum rang, Early Help were closing the case.",
         "Community Paediatrics saw Family A (synthetic) for CSPR-1.",
         "Reviewer A and Reviewer B held the First Follow-on Meeting.",
+        "During Ramadan and over Christmas Day, Mrs A and Mr B (pseudonyms) claimed Universal Credit.",
+        "The Crown Court and the Family Court both heard from Women's Aid; Later Mum went to Citizens Advice.",
     ]
     assert [candidates_in(t, known) for t in texts] == [[] for _ in texts]
 
