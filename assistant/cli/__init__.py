@@ -159,17 +159,29 @@ def chronology_import(ctx: click.Context, reference: str, file: Path) -> None:
 @click.option("--conversations", default=4, show_default=True, type=click.IntRange(1, 100))
 @click.option("--notes", default=40, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--review", is_flag=True, help="Also add a whole synthetic review to the first case: episodes, "
+              "findings, the review's questions, two follow-on meetings and a report draft.")
 @click.pass_context
-def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: int) -> None:
+def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: int, review: bool) -> None:
     """Add synthetic, clearly marked demonstration cases (fictional; references start DEMO-)."""
     from assistant.demo import generate_demo
 
-    totals = generate_demo(open_db(ctx, create=True), default_structure(), cases=cases, conversations=conversations,
-                           notes=notes, seed=seed)
+    store, structure_ = open_db(ctx, create=True), default_structure()
+    totals = generate_demo(store, structure_, cases=cases, conversations=conversations, notes=notes, seed=seed)
     click.echo(
         f"Added {totals['cases']} synthetic case(s), {totals['conversations']} conversations, "
         f"{totals['notes']} notes."
     )
+    if review:
+        from assistant.demo import add_demo_review
+
+        added = add_demo_review(store, structure_, seed)
+        if added is None:
+            click.echo(f"The synthetic review of DEMO-{seed}-001 is already there; nothing was added to it.")
+            return
+        click.echo(f"Added a synthetic review to {added['reference']}: {added['episodes']} key practice episodes, "
+                   f"{added['findings']} findings, {added['questions']} questions, {added['meetings']} follow-on "
+                   f"meetings with {added['challenges']} challenges, report version {added['report_version']}.")
 
 
 for command in (exchange.export, exchange.handover, exchange.merge, exchange.erase, protection.init,

@@ -21,16 +21,23 @@ from assistant.store import StoreError
 @click.option("--force", is_flag=True,
               help="Replace an existing file (never the database or any other database file).")
 @click.option("--include-workflow-tags", is_flag=True, help="Show the pair's workflow tags in a record.")
+@click.option("--pack", type=click.Choice(["first", "second"]),
+              help="With --case: the pack for the case group's first or second follow-on meeting (md, docx).")
+@click.option("--accept-names", is_flag=True,
+              help="Write a pack even though it holds text listed as a possible name or place.")
 @click.pass_context
 def export(ctx: click.Context, reference: str | None, conversation_id: str | None, fmt: str, out: Path,
-           force: bool, include_workflow_tags: bool) -> None:
-    """Export a case (md, docx, csv, json, qdpx) or one conversation's record (md, docx).
+           force: bool, include_workflow_tags: bool, pack: str | None, accept_names: bool) -> None:
+    """Export a case (md, docx, csv, json, qdpx), a follow-on meeting pack (md, docx) or one conversation's
+    record (md, docx).
 
     An existing file is refused unless --force is given; the database is never replaced."""
     store = open_db(ctx)
     structure = default_structure()
     if bool(reference) == bool(conversation_id) or (include_workflow_tags and reference):
         raise StoreError("Give either --case REF or --conversation ID (--include-workflow-tags is for a record).")
+    if pack or accept_names:
+        return _meeting_pack(store, structure, reference, pack, fmt, out, force, accept_names)
     from assistant.workflows import export_case_to, export_record_to
 
     if conversation_id:
@@ -48,6 +55,25 @@ def export(ctx: click.Context, reference: str | None, conversation_id: str | Non
         click.echo(f"Wrote {visible(str(path))}")
     if result.warning:
         click.echo(f"Warning: {result.warning}", err=True)
+
+
+def _meeting_pack(store, structure, reference: str | None, which: str | None, fmt: str, out: Path, force: bool,
+                  accept_names: bool) -> None:
+    """Build the pack, list any text that may identify someone, then write it only if that is accepted."""
+    from assistant.exports.meeting_pack import PACK_FORMATS, build_meeting_pack, write_meeting_pack
+
+    if not reference or not which:
+        raise StoreError("A follow-on meeting pack needs --case REF and --pack first|second.")
+    if fmt not in PACK_FORMATS:
+        raise StoreError("A follow-on meeting pack is written as md or docx.")
+    made = build_meeting_pack(store, structure, resolve_case(store, reference)["reference"], which)
+    if made.identifying:
+        click.echo("Text that may identify someone (check each before the pack is shared):")
+        for found in made.identifying:
+            click.echo(visible(f"  {found.words} ({found.kind}; first in “{found.where}”)"))
+    path = write_meeting_pack(store, made, fmt, out, force=force, accept_names=accept_names, actor="cli")
+    click.echo(f"Wrote {visible(str(path))}")
+    click.echo(f"Pack version: {made.version} (record it with `meeting add --pack-version {made.version}`)")
 
 
 @click.command()

@@ -19,6 +19,7 @@ from assistant.exports.document import to_docx, to_markdown
 from assistant.exports.files import choose_export_path, publish, safe_stem, shorten_name
 from assistant.exports.pack import app_version, build_analysis_pack, case_comments
 from assistant.labels import conversation_labels
+from assistant.meetings import challenge_log, list_meetings
 from assistant.review import case_episodes, case_notes, findings, influence_counts, live_conversations
 from assistant.store import Store, StoreError, now
 from assistant.store.schema import SCHEMA_VERSION
@@ -111,6 +112,9 @@ def case_json(store: Store, structure: Structure, reference: str) -> dict[str, A
         "chronology": [{k: e[k] for k in ("date", "agency", "summary", "source_ref")}
                        for e in chronology(store, case["id"])],
         "influences": influence_counts(store, structure, case["id"]),
+        # The case group's follow-on meetings and every challenge raised at them, with the team's response.
+        "meetings": list_meetings(store, case["id"]),
+        "challenges": challenge_log(store, case["id"]),
     }
 
 

@@ -15,6 +15,7 @@ from assistant.cases import chronology, get_case
 from assistant.conversation import held_on
 from assistant.exports.document import Document
 from assistant.labels import conversation_labels
+from assistant.meetings import challenge_log, list_meetings
 from assistant.review import (case_episodes, case_moments, case_notes, coverage_matrix, findings, influence_counts,
                               live_conversations)
 from assistant.store import Store, now
@@ -92,6 +93,7 @@ def build_analysis_pack(store: Store, structure: Structure, reference: str) -> D
     _coverage_and_influences(doc, store, structure, case["id"], conversations, names)
     _comments(doc, structure, case_comments(store, case["id"]), conversations, {n["id"]: n for n in notes}, names)
     _findings(doc, structure, findings(store, case["id"]), episodes)
+    _meetings(doc, store, case["id"], {e["id"]: e["title"] for e in episodes})
     entries = chronology(store, case["id"])
     if entries:
         doc.heading("Chronology", 2)
@@ -233,3 +235,40 @@ def _findings(doc: Document, structure: Structure, drafted: list[dict], episodes
             doc.bullet(", ".join(titles.get(e, e) for e in finding["case_episodes"]), "Rests on episodes:")
         if finding["notes"]:
             doc.bullet(f"{len(finding['notes'])} linked note(s)", "Evidence:")
+
+
+def _meetings(doc: Document, store: Store, case_id: str, episode_titles: dict[str, str]) -> None:
+    """Each follow-on meeting with who came and who will be consulted, then its challenge log."""
+    doc.heading("Follow-on meetings", 2)
+    meetings = list_meetings(store, case_id)
+    if not meetings:
+        doc.paragraph("No follow-on meetings recorded yet.", italic=True)
+    log = challenge_log(store, case_id)
+    numbers = {f["id"]: n for n, f in enumerate(findings(store, case_id), start=1)}
+    for meeting in meetings:
+        doc.heading(f"{meeting['kind'].capitalize()} meeting, {meeting['date']}", 3)
+        facts = [("Facilitators", meeting["facilitators"] or "—"), ("Pack shared", meeting["pack_version"] or "—"),
+                 ("Attended", "; ".join(_person(p) for p in meeting["attendees"]) or "—")]
+        facts += [("Absent", f"{_person(p)}: {p['consult_how']}") for p in meeting["absentees"]]
+        doc.facts("Meeting", facts)
+        raised = [c for c in log if c["meeting_id"] == meeting["id"]]
+        if not raised:
+            doc.paragraph("No challenges or corrections recorded at this meeting.", italic=True)
+            continue
+        doc.table(["About", "Raised by", "Kind", "What was said", "Response", "Reason", "Decided by", "Told"],
+                  [[_about(c, episode_titles, numbers), c["raised_by"], c["kind"], c["text"], c["outcome"],
+                    c["reason"] or "—", c["decided_by"] or "—", "yes" if c["raiser_told"] else "not yet"]
+                   for c in raised])
+
+
+def _person(person: dict) -> str:
+    return person["role"] + (f" ({person['agency']})" if person["agency"] else "")
+
+
+def _about(challenge: dict, episode_titles: dict[str, str], finding_numbers: dict[str, int]) -> str:
+    if challenge["about_kind"] == "episode":
+        return f"Episode: {episode_titles.get(challenge['about_id'], challenge['about_id'][:8])}"
+    if challenge["about_kind"] == "finding":
+        number = finding_numbers.get(challenge["about_id"])
+        return f"Finding {number}" if number else f"Finding {challenge['about_id'][:8]}"
+    return f"Report section: {challenge['about_id']}"
