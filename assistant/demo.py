@@ -321,7 +321,8 @@ def _findings(store: Store, structure: Structure, case_id: str, episodes: list[s
             f" l.case_episode_id IN ({', '.join('?' * len(rests_on))}) AND n.deleted_at IS NULL ORDER BY n.rowid",
             rests_on)]
         made.append(add_finding(store, structure, case_id, tag, statement=statement, in_this_case=shown,
-                                systemic_evidence=f"{not_one_off} {widespread}", why_it_matters=matters,
+                                systemic_evidence=not_one_off, how_widespread=widespread,
+                                why_it_matters=matters,
                                 questions=asks, case_episode_ids=sorted(set(rests_on)),
                                 note_ids=sorted(rng.sample(notes, min(3, len(notes)))), actor=ACTOR))
     set_priorities(store, case_id, [made[0], made[2], made[1]], actor=ACTOR)

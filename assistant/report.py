@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from assistant.meetings import REPORT_SECTIONS, challenge_log, list_meetings
-from assistant.review import findings, live_conversations
+from assistant.review import FINDING_TITLES, findings, live_conversations
 from assistant.review_questions import list_questions
 from assistant.safe_text import clean_input
 from assistant.store import Store, StoreError, new_id, now
@@ -28,9 +28,6 @@ from assistant.structure import Structure
 SECTION_TITLES = dict(zip(REPORT_SECTIONS, (
     "Introduction", "Methodology", "The story of the case", "Appraisal of practice", "Findings",
     "Questions for the safeguarding partners")))
-FINDING_TITLES = (("statement", "The finding"), ("in_this_case", "How it showed in this case"),
-                  ("systemic_evidence", "How we know it is not a one-off"),
-                  ("why_it_matters", "Why it matters"), ("questions", "Questions for the safeguarding partners"))
 ADEQUACY_WORDS = {"not_yet": "not yet appraised", "good": "good practice", "adequate": "adequate",
                   "mixed": "mixed", "not_adequate": "not adequate"}
 RAPID_REVIEW_WORKING_DAYS = 15

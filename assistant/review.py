@@ -17,7 +17,12 @@ from assistant.store import Store, StoreError, checksum, new_id, now
 from assistant.structure import Structure
 
 REVIEW_STATES = ("not_started", "reading", "reviewed")
-FINDING_FIELDS = ("statement", "in_this_case", "systemic_evidence", "why_it_matters", "questions")
+# SCIE's fields of a finding, in order, with the titles every screen, pack and report gives them.
+FINDING_TITLES = (("statement", "The finding"), ("in_this_case", "How it showed in this case"),
+                  ("systemic_evidence", "How we know it is not a one-off"),
+                  ("how_widespread", "How widespread it is"), ("why_it_matters", "Why it matters"),
+                  ("questions", "Questions for the safeguarding partners"))
+FINDING_FIELDS = tuple(field for field, _ in FINDING_TITLES)
 
 
 class ReviewError(StoreError):
@@ -340,8 +345,8 @@ def _columns_and_rows(store: Store, sql: str, params: Any) -> tuple[list[str], l
 
 
 def add_finding(store: Store, structure: Structure, case_id: str, typology_tag: str, *, statement: str,
-                in_this_case: str = "", systemic_evidence: str = "", why_it_matters: str = "",
-                questions: str = "", case_episode_ids: list[str] = (), note_ids: list[str] = (),
+                in_this_case: str = "", systemic_evidence: str = "", how_widespread: str = "",
+                why_it_matters: str = "", questions: str = "", case_episode_ids: list[str] = (), note_ids: list[str] = (),
                 actor: str = "lead reviewer") -> str:
     """Draft a finding against one of SCIE's underlying-pattern categories, linked to its evidence."""
     tag = structure.tag_by_id.get(typology_tag)
@@ -349,7 +354,7 @@ def add_finding(store: Store, structure: Structure, case_id: str, typology_tag: 
         raise ReviewError(f"'{typology_tag}' is not one of the underlying-pattern categories.")
     values = {k: clean_input(v).text.strip() for k, v in {
         "statement": statement, "in_this_case": in_this_case, "systemic_evidence": systemic_evidence,
-        "why_it_matters": why_it_matters, "questions": questions}.items()}
+        "how_widespread": how_widespread, "why_it_matters": why_it_matters, "questions": questions}.items()}
     if not values["statement"]:
         raise ReviewError("A finding needs a statement.")
     finding_id = new_id()
@@ -357,7 +362,8 @@ def add_finding(store: Store, structure: Structure, case_id: str, typology_tag: 
     with store.write() as conn:
         conn.execute(
             """INSERT INTO findings (id, case_id, typology_tag, statement, in_this_case, systemic_evidence,
-               why_it_matters, questions, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               how_widespread, why_it_matters, questions, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (finding_id, case_id, typology_tag, *values.values(), stamp, stamp),
         )
         conn.executemany(

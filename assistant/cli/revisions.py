@@ -19,7 +19,7 @@ ACTOR = "cli"
 LABEL_NAMES = {"practitioner_role": "role label", "agency": "agency", "lead_interviewer": "lead interviewer",
                "second_interviewer": "second interviewer"}
 FINDING_NAMES = {"statement": "statement", "in_this_case": "in this case", "systemic_evidence": "systemic evidence",
-                 "why_it_matters": "why it matters", "questions": "questions", "typology_tag": "category",
+                 "how_widespread": "how widespread", "why_it_matters": "why it matters", "questions": "questions", "typology_tag": "category",
                  "case_episodes": "case episodes", "notes": "notes"}
 
 
@@ -283,6 +283,7 @@ def finding_list(ctx: click.Context, case_text: str, include_withdrawn: bool) ->
 @click.option("--statement")
 @click.option("--in-this-case", "in_this_case")
 @click.option("--systemic-evidence", "systemic_evidence")
+@click.option("--how-widespread", "how_widespread")
 @click.option("--why-it-matters", "why_it_matters")
 @click.option("--questions")
 @click.option("--typology", "typology_tag", help="An underlying-pattern category id, e.g. pattern_crisis.")

@@ -16,7 +16,7 @@ from assistant.conversation import held_on
 from assistant.exports.document import Document
 from assistant.labels import conversation_labels
 from assistant.meetings import challenge_log, list_meetings
-from assistant.review import (case_episodes, case_moments, case_notes, coverage_matrix, findings, influence_counts,
+from assistant.review import (FINDING_TITLES, case_episodes, case_moments, case_notes, coverage_matrix, findings, influence_counts,
                               live_conversations)
 from assistant.store import Store, now
 from assistant.structure import Structure
@@ -226,11 +226,8 @@ def _findings(doc: Document, structure: Structure, drafted: list[dict], episodes
     titles = {e["id"]: e["title"] for e in episodes}
     for number, finding in enumerate(drafted, start=1):
         doc.heading(f"Finding {number}: {structure.tag_by_id[finding['typology_tag']].label}", 3)
-        doc.bullet(finding["statement"], "The finding:")
-        doc.bullet(finding["in_this_case"] or "—", "How it showed in this case:")
-        doc.bullet(finding["systemic_evidence"] or "—", "Evidence that it is systemic, not a one-off:")
-        doc.bullet(finding["why_it_matters"] or "—", "Why it matters:")
-        doc.bullet(finding["questions"] or "—", "Questions for the safeguarding partners:")
+        for field, title in FINDING_TITLES:
+            doc.bullet(finding[field] or "—", f"{title}:")
         if finding["case_episodes"]:
             doc.bullet(", ".join(titles.get(e, e) for e in finding["case_episodes"]), "Rests on episodes:")
         if finding["notes"]:

@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 from assistant.cases import get_case
 from assistant.conversation import held_on
-from assistant.review import case_episodes, case_notes, findings, live_conversations
+from assistant.review import FINDING_TITLES, case_episodes, case_notes, findings, live_conversations
 from assistant.store import Store
 from assistant.structure import Structure
 
@@ -28,9 +28,7 @@ _GUIDS_BYTES = _GUIDS.bytes
 
 
 # The finding's parts, labelled as in the analysis pack.
-FINDING_LABELS = (("statement", "The finding:"), ("in_this_case", "How it showed in this case:"),
-                  ("systemic_evidence", "Evidence that it is systemic, not a one-off:"),
-                  ("why_it_matters", "Why it matters:"), ("questions", "Questions for the safeguarding partners:"))
+FINDING_LABELS = tuple((field, f"{title}:") for field, title in FINDING_TITLES)
 
 
 def stable_guid(*parts: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from assistant.store.schema_after import m010_after_the_conversations
+from assistant.store.schema_after import m010_after_the_conversations, m011_how_widespread
 from assistant.store.versions import APPLICATION_ID, SCHEMA_VERSION  # noqa: F401  (re-exported)
 
 migrations = Migrations("learning-together")
@@ -441,6 +441,7 @@ def m009_before_the_conversations(db: Database) -> None:
 
 
 migrations()(m010_after_the_conversations)  # the tables for after the conversations
+migrations()(m011_how_widespread)  # the finding field SCIE calls "How widespread it is"
 # Migrations are numbered mNNN_: the numbers are unique and the highest is SCHEMA_VERSION.
 _NUMBERS = [int(m.name[1:4]) for m in migrations._migrations]
 assert len(set(_NUMBERS)) == len(_NUMBERS) and max(_NUMBERS) == SCHEMA_VERSION == len(_NUMBERS), (

@@ -122,6 +122,11 @@ INDEXES = {"episode_cards": "case_id", "episode_card_notes": "note_id", "meeting
            "report_signoffs": "report_version_id", "report_accuracy_checks": "report_version_id"}
 
 
+def m011_how_widespread(db: Database) -> None:
+    """SCIE's finding field "How widespread it is", kept apart from how we know it is not a one-off."""
+    db.execute("ALTER TABLE findings ADD COLUMN how_widespread TEXT NOT NULL DEFAULT ''")
+
+
 def m010_after_the_conversations(db: Database) -> None:
     """After the conversations: the story and episode cards, follow-on meetings and their challenges,
     findings in priority order, the report's versions and sign-off, and the review's start and window.

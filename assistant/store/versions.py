@@ -4,4 +4,4 @@ every start-up, before anything heavier is imported."""
 # "LTCA": tells this application's databases apart from every other SQLite file.
 APPLICATION_ID = 0x4C544341
 # The number of the newest migration in `assistant.store.schema` (an assertion there keeps the two in step).
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11

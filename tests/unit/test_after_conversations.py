@@ -225,7 +225,7 @@ def _reviewed_case(store, structure, case_id, two_accounts):
               explanation="Meeting notes recorded actions but not who owned them.")
     first = add_finding(store, structure, case_id, "pattern_crisis", statement="Lead agency unclear",
                         in_this_case="At the strategy discussion.", systemic_evidence="Three other cases.",
-                        why_it_matters="Work falls between agencies.", questions="How will leads be recorded?")
+                        how_widespread="Seen in two of the four localities.", why_it_matters="Work falls between agencies.", questions="How will leads be recorded?")
     second = add_finding(store, structure, case_id, "pattern_tools", statement="Referral form hides risk",
                          in_this_case="The health referral.", systemic_evidence="Audit of forms.",
                          why_it_matters="Risk is not seen.", questions="Will the form be reviewed?")
@@ -287,8 +287,9 @@ def test_report_versions_carry_every_section_and_diff_shows_an_accepted_change(
               "5. Findings", "6. Questions for the safeguarding partners", "Appendix: the challenge log"]
     assert [markdown.index(t) for t in titles] == sorted(markdown.index(t) for t in titles)
     for title in ("The finding", "How it showed in this case", "How we know it is not a one-off",
-                  "Why it matters", "Underlying pattern"):
+                  "How widespread it is", "Why it matters", "Underlying pattern"):
         assert markdown.count(f"**{title}**") == 2
+    assert "Seen in two of the four localities." in markdown
     assert "signed off by Safeguarding partners' chair" in markdown
     word = export_report(store, case, "docx", tmp_path / "report.docx", number=2)
     paragraphs = [p.text for p in WordDocument(str(word)).paragraphs]
@@ -347,13 +348,23 @@ def test_a_version_9_database_upgrades_and_takes_the_work_after_the_conversation
     conn.execute("INSERT INTO cases (id, reference, label, created_at) VALUES ('c1', 'CSPR-9', 'Family A', 'then')")
     conn.execute("INSERT INTO case_episodes (id, case_id, title, created_at, updated_at)"
                  " VALUES ('e1', 'c1', 'The home visit', 'then', 'then')")
+    conn.execute("INSERT INTO findings (id, case_id, typology_tag, statement, systemic_evidence, created_at,"
+                 " updated_at) VALUES ('f1', 'c1', 'pattern_crisis', 'Lead agency unclear', 'Three cases.', 'then',"
+                 " 'then')")
     conn.execute("PRAGMA user_version = 9")
     conn.commit()
     conn.close()
 
     store = open_store(path)
     try:
-        assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 10
+        assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 11
+        # SCIE's "How widespread it is" arrives empty beside the older finding's words, and can be written.
+        from assistant.revisions import edit_finding
+
+        assert store.one("SELECT systemic_evidence, how_widespread FROM findings WHERE id = 'f1'") == {
+            "systemic_evidence": "Three cases.", "how_widespread": ""}
+        edit_finding(store, structure, "f1", how_widespread="Every locality.", reason="From the audit")
+        assert store.scalar("SELECT how_widespread FROM findings WHERE id = 'f1'") == "Every locality."
         place_episode(store, "e1", on="2026-01-05")
         edit_card(store, "e1", appraisal="Adequate given what was known then.")
         set_review_dates(store, "c1", started="2026-02-02")

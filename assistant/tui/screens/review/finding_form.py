@@ -1,5 +1,5 @@
-"""Drafting or revising a finding: the finding, how it showed, evidence it is systemic, why it matters,
-questions. Saving writes it (an edit keeps every earlier wording); Esc keeps what was typed as a draft."""
+"""Drafting or revising a finding in SCIE's fields, from the finding itself to the questions for the
+safeguarding partners. Saving writes it (an edit keeps every earlier wording); Esc keeps what was typed as a draft."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Select, Static
 
-from assistant.review import add_finding
+from assistant.review import FINDING_TITLES, add_finding
 from assistant.revisions import discard_finding_draft, edit_finding, save_finding_draft
 from assistant.store import StoreError
 from assistant.tui.guard import guarded
@@ -24,16 +24,13 @@ from assistant.tui.widgets.safe_inputs import SafeInput, SafeTextArea
 
 @shown_in_help("Draft a finding", 10)
 class FindingScreen(Screen[str | None]):
-    """Draft a finding, or revise one: the finding, how it showed, evidence it is systemic, why it
-    matters, questions. Dismissed with the finding's id once saved, or None on Esc."""
+    """Draft a finding, or revise one, in SCIE's fields (FINDING_TITLES). Dismissed with the finding's id once saved, or None on Esc."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save finding", id="finding.save", priority=True),
         Binding("escape", "cancel", "Keep as draft and close", id="finding.cancel"),
     ]
-    FIELDS = (("statement", "The finding"), ("in_this_case", "How it showed in this case"),
-              ("systemic_evidence", "Evidence that it is systemic, not a one-off"),
-              ("why_it_matters", "Why it matters"), ("questions", "Questions for the safeguarding partners"))
+    FIELDS = FINDING_TITLES
 
     def __init__(self, episodes: list[dict[str, Any]], preselected: str | None, *, case_id: str,
                  finding: dict[str, Any] | None = None, draft: dict[str, Any] | None = None) -> None:

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from assistant.review import case_episodes, findings
+from assistant.review import FINDING_TITLES, case_episodes, findings
 from assistant.revisions import finding_history, load_finding_draft, withdraw_finding
 from assistant.store import StoreError
 from assistant.tui.guard import shielded
@@ -22,9 +22,7 @@ from assistant.tui.screens.dialogs import Choice, TextPrompt
 from assistant.tui.screens.review.finding_form import FindingScreen
 from assistant.tui.screens.review.panes import ReviewPane, in_slices, restore_highlight
 
-FINDING_PARTS = (("The finding", "statement"), ("How it showed in this case", "in_this_case"),
-                 ("Evidence it is systemic", "systemic_evidence"), ("Why it matters", "why_it_matters"),
-                 ("Questions for the partners", "questions"))
+FINDING_PARTS = tuple((title, field) for field, title in FINDING_TITLES)
 FIELD_NAMES = {key: label for label, key in FINDING_PARTS} | {
     "typology_tag": "Underlying pattern", "case_episodes": "Episodes it rests on", "notes": "Notes it rests on"}
 
