@@ -27,7 +27,7 @@ from assistant.tui.screens.dialogs import Choice, TextPrompt
 from assistant.tui.screens.review.episode_card import EpisodeCardScreen
 from assistant.tui.screens.review.panes import ReviewPane, role
 
-STORY_HINT = "The story of the case · P place (a date or a position) · A accounts differ · O or Enter: the card"
+STORY_HINT = "P place (a date or a position) · A accounts differ · O or Enter: the card"
 
 
 def episode_label(item: dict[str, Any]) -> Text:
@@ -215,12 +215,14 @@ def context_lines(store: Any, case: dict[str, Any]) -> Text:
     clock = review_clock(case)
     text.append("Clock: ", style="bold")
     if clock is None:
-        text.append(safe(f"no start date; set it with learning-together case set --ref {case['reference']} "
-                         "--started YYYY-MM-DD", "dim", single_line=True))
+        text.append(safe(f"no start date (case set --ref {case['reference']} --started YYYY-MM-DD)", "dim",
+                         single_line=True))
     else:
+        # Days left first: on a narrow terminal the line is cut from the right.
         left = clock["days_left"]
-        text.append(f"started {clock['started']} · rapid review {clock['rapid_review_by']} · six months "
-                    f"{clock['six_months']} · " + (f"{left} days left" if left >= 0 else f"{-left} days over"))
+        text.append(f"{left} days left" if left >= 0 else f"{-left} days past the six months", style="bold")
+        text.append(f" · six months {clock['six_months']} · rapid review {clock['rapid_review_by']}"
+                    f" · started {clock['started']}")
     return text
 
 
