@@ -212,6 +212,13 @@ async def test_accounts_differ_can_be_unmarked(tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         assert not any("Accounts differ" in t for t in _story_text(app.screen))
+        await _highlight(pilot, fax)
+        await pilot.press("enter")  # Enter opens the card too; Esc with nothing typed simply closes it
+        await pilot.pause()
+        assert isinstance(app.screen, EpisodeCardScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
 
 
 async def test_header_shows_the_questions_and_the_review_clock(tmp_path):
@@ -234,6 +241,11 @@ async def test_header_shows_the_questions_and_the_review_clock(tmp_path):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        keys = str(app.screen.query_one("#help-text").render())
+        assert "Accounts differ" in keys and "Open card" in keys and "The review's questions" in keys
+        assert "Episode card" in keys and "Link a note" in keys
 
     store = open_store(db)
     set_review_dates(store, case["id"], started="2026-03-02")

@@ -27,7 +27,7 @@ from assistant.tui.widgets.safe_inputs import SafeInput, SafeTextArea
 
 TEXTS = (("what_happened", "What happened"),
          ("appraisal", "Appraisal: was practice adequate, given what was known at the time?"),
-         ("explanation", "Explanation: why it made sense to those involved (Ctrl+L links one of their notes)"))
+         ("explanation", "Explanation: why it made sense to them (Ctrl+L links one of their notes)"))
 
 
 @shown_in_help("Episode card", 10)
@@ -49,7 +49,7 @@ class EpisodeCardScreen(Screen[bool]):
         self.card = episode_card(self.app.store, self.app.structure, self.case_episode_id)
         self.factors: list[str] = list(self.card["factors"])
         # A change to words already written needs a reason: it is kept with the earlier wording.
-        self.has_words = any(self.card[field] for field, _ in TEXTS)
+        self.has_words = any(self.card[field] for field, _ in TEXTS) or self.card["adequacy"] != "not_yet"
         yield Header()
         with VerticalScroll(id="card-form"):
             yield Static(safe(f"Episode card: {self.card['title']}", "bold"))
@@ -126,7 +126,7 @@ class EpisodeCardScreen(Screen[bool]):
     @guarded
     def action_save(self) -> None:
         changed = self._changed()
-        replaced = [f for f, _ in TEXTS if f in changed and self.card[f]]
+        replaced = [f for f in changed if f != "factors" and self.card[f] not in ("", "not_yet")]
         if replaced and not self._reason():
             self.query_one("#card-error", Static).update(Text(
                 "Say why the earlier wording changes (the reason is kept with it), then save again."))
