@@ -188,13 +188,19 @@ async def test_story_timeline_accounts_differ_and_the_episode_card(tmp_path):
     store.close()
 
 
-async def test_accounts_differ_can_be_unmarked(tmp_path):
+async def test_a_wrong_date_is_one_sentence_and_accounts_differ_can_be_unmarked(tmp_path):
     db = lead_database(tmp_path)
     case_id, fax, meeting = _episodes_ready(db)
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_workspace(pilot)
         await _tab(pilot, "tab-story")
+        await _place(pilot, fax, "soon")  # not a date: one sentence in the dialog, what was typed kept
+        assert "'soon' is not a date" in str(app.screen.query_one("#prompt-error").render())
+        assert app.screen.query_one("#field-when").value == "soon"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Not yet placed" in _story_text(app.screen)[0]
         await _place(pilot, fax, "1")
         await _highlight(pilot, fax)
         await pilot.press("a")

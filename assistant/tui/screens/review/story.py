@@ -190,7 +190,7 @@ class StoryPane(ReviewPane):
         episode = self._episode()
         if episode is not None:
             self.app.push_screen(EpisodeCardScreen(episode["id"]),
-                                 lambda saved: self.screen.refresh_all() if saved else None)
+                                 shielded(self.app, lambda saved: self.screen.refresh_all() if saved else None))
 
     @on(OptionList.OptionSelected, "#story-list")
     @guarded
