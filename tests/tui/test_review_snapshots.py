@@ -62,3 +62,42 @@ def test_review_coverage_scrolled_across(snap_compare, tmp_path, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=scroll_to_the_last_conversation)
+
+
+def story_app(tmp_path):
+    """Two pairs' accounts linked into two placed episodes, the chronology between them, accounts
+    marked as differing, and the review's questions; no start date, so the clock line is the same
+    every day."""
+    from assistant.review_questions import add_question
+    from assistant.story import edit_card, place_episode
+
+    from tests.tui.test_review import lead_database
+    from tests.tui.test_review_revisions import _episodes_ready
+    from tests.tui.test_review_story import _chronology
+
+    db = lead_database(tmp_path)
+    case_id, fax, meeting = _episodes_ready(db)
+    _chronology(tmp_path, db)
+    store = open_store(db)
+    place_episode(store, meeting, on="2026-03-02")
+    place_episode(store, fax, on="2026-03-14")
+    edit_card(store, fax, accounts_differ="Who was to send the form, and when")
+    add_question(store, case_id, "What helped or hindered sharing the referral between agencies?")
+    add_question(store, case_id, "How did practitioners hear the mother's own account?")
+    store.close()
+    return make_app(db), case_id
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_review_story(snap_compare, tmp_path, size):
+    app, case_id = story_app(tmp_path)
+
+    async def open_story(pilot):
+        pilot.app.push_screen(ReviewScreen(case_id))
+        await settle(pilot)
+        pilot.app.screen.query_one("#review-tabs").active = "tab-story"
+        await settle(pilot)
+        pilot.app.screen.query_one("#story-list").focus()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=open_story)

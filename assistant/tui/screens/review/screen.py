@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent
 from assistant.cases import list_cases
 from assistant.exports.case import CASE_FORMATS
 from assistant.review import add_comment
+from assistant.review_questions import list_questions
 from assistant.store import StoreError
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.keys import shown_in_help
@@ -30,6 +31,7 @@ from assistant.tui.screens.review.findings import FindingsPane
 from assistant.tui.screens.review.influences import InfluencesPane
 from assistant.tui.screens.review.notes import NotesPane
 from assistant.tui.screens.review.panes import ReviewPane
+from assistant.tui.screens.review.story import QuestionsScreen, StoryPane, context_lines
 from assistant.workflows import export_case_to
 
 EXPORT_LABELS = ("Analysis pack (Markdown)", "Analysis pack (Word)", "Notes as CSV (with the codebook)",
@@ -69,6 +71,10 @@ class ReviewScreen(Screen):
         Binding("w", "pane('withdraw')", "Withdraw", id="review.withdraw_finding"),
         Binding("s", "pane('next_review_state')", "Review state", id="review.state"),
         Binding("o", "pane('reopen')", "Reopen", id="review.reopen"),
+        Binding("p", "pane('place')", "Place", id="review.story_place"),
+        Binding("a", "pane('differ')", "Accounts differ", id="review.story_differ"),
+        Binding("o", "pane('card')", "Open card", id="review.story_card"),
+        Binding("q", "questions", "The review's questions", show=False, id="review.questions"),
     ]
 
     def __init__(self, case_id: str) -> None:
@@ -79,11 +85,13 @@ class ReviewScreen(Screen):
         self.case = self.app.store.one("SELECT * FROM cases WHERE id = ?", (self.case_id,))
         yield Header()
         yield Static(safe(f"Review · {self.case['reference']} · {self.case['label']}", "bold"), id="review-title")
+        yield Static(context_lines(self.app.store, self.case), id="review-context")
         # Only the coverage pane is built when the workspace opens; each other pane builds its widgets the
         # first time it is shown, so opening a large case never holds the screen still.
         with TabbedContent(id="review-tabs"):
             yield CoveragePane("Coverage", self.case_id, id="tab-coverage", built=True)
             yield EpisodesPane("Episodes", self.case_id, id="tab-episodes")
+            yield StoryPane("Story", self.case_id, id="tab-story")
             yield InfluencesPane("Influences", self.case_id, id="tab-influences")
             yield NotesPane("Notes", self.case_id, id="tab-notes")
             yield FindingsPane("Findings", self.case_id, id="tab-findings")
@@ -155,6 +163,10 @@ class ReviewScreen(Screen):
             self.query_one(CoveragePane).open_cell()
         elif active == "tab-conversations":
             self.query_one(ConversationsPane).list_comments()
+
+    @guarded
+    def action_questions(self) -> None:
+        self.app.push_screen(QuestionsScreen(list_questions(self.app.store, self.case_id)))
 
     @guarded
     def action_new_finding(self) -> None:
