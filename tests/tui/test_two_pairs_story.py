@@ -1,0 +1,300 @@
+"""The two-pair story end to end, as a review team works: two pairs each hold a conversation with a
+different practitioner on the same case, in their own database, and hand it over; the lead merges both,
+links the two practitioners' moments into one case episode and revises it, edits and withdraws findings,
+deletes a key moment (its notes moved, none lost), corrects a role label, reopens a checked record,
+comments and resolves; then every export is read back and each note is found under its own practitioner
+and nowhere else."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+from docx import Document as WordDocument
+from markdown_it import MarkdownIt
+
+from assistant.tui.screens.conversation import ConversationScreen
+from assistant.tui.screens.corrections import MomentsScreen
+from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
+from assistant.tui.screens.new_conversation import NewConversationScreen
+from assistant.tui.screens.review import FindingScreen, ReviewScreen
+from assistant.tui.screens.summary import SummaryScreen
+
+from tests.conftest import run_cli
+from tests.tui.helpers import fill, go_to, make_app, type_note, work_done
+from tests.tui.test_conversation_flow import add_moment
+from tests.tui.test_review import open_workspace, settle
+from tests.unit.cli_results import ok
+
+CASE = "CSPR-2026-04"
+
+# What each pair types: every note names nobody and is worded so that it can be found again.
+PAIRS = {
+    "probation": {
+        "role": "Probation Officer", "agency": "Probation Service",
+        "moments": [("Sending the concern form", "around Easter"), ("The home visit in May", "May")],
+        "own": "I supervised the father on licence and faxed a concern form after our second meeting.",
+        "mindset": ["I thought the form would reach the duty team the same day.",
+                    "At the home visit I believed the children were already known to social care."],
+        "influences": ["Forty cases each and the fax machine shared by two offices.",
+                       "A new recording system that nobody had been trained on."],
+        "went_well": "The school kept in touch with me every week.",
+        "suggested": "Always phone after sending a form until someone confirms it arrived.",
+    },
+    "social_work": {
+        "role": "Social Worker 1", "agency": "Children's Social Care",
+        "moments": [("The form that never arrived", "spring"), ("Closing the assessment", "summer")],
+        "own": "I was allocated the family in March when the previous worker left.",
+        "mindset": ["As far as I knew, no concern had come in from any other agency.",
+                    "I closed the assessment because the home conditions had improved."],
+        "influences": ["The duty inbox had a backlog of three weeks that spring.",
+                       "Managers were pressing to close assessments within the timescale."],
+        "went_well": "The health visitor and I shared a phone call every fortnight.",
+        "suggested": "One shared inbox for referrals from partner agencies, checked daily.",
+    },
+}
+NEW_ROLE = "Offender Manager 1"  # the Probation Officer's role as the service names it
+
+
+def _texts(pair: dict) -> list[str]:
+    return [pair["own"], *pair["mindset"], *pair["influences"], pair["went_well"], pair["suggested"]]
+
+
+async def _start(pilot, pair: dict) -> None:
+    await pilot.press("n")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, NewConversationScreen)
+    await fill(pilot, **{"case-ref": CASE, "case-label": "Family A", "role": pair["role"], "agency": pair["agency"],
+                         "lead": "Reviewer A", "second": "Reviewer B"})
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ConversationScreen)
+
+
+async def _hold_conversation(pilot, pair: dict) -> None:
+    """A pair's whole conversation: own account, two key moments, thinking and influences at each, what
+    went well, suggested changes; then ended, sent for checking and checked."""
+    app = pilot.app
+    await _start(pilot, pair)
+    await go_to(pilot, "overview")
+    await type_note(pilot, pair["own"])
+    await pilot.press("ctrl+n")
+    await pilot.pause()
+    assert app.screen.conversation.walk.current_stop().section.id == "key_moments"
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+    for title, when in pair["moments"]:
+        await add_moment(pilot, title, when)
+    await pilot.press("escape")
+    await pilot.pause()
+    for index in range(2):
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        stop = app.screen.conversation.walk.current_stop()
+        assert (stop.section.id, stop.episode_index) == ("mindset", index)
+        await type_note(pilot, pair["mindset"][index])
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen.conversation.walk.current_stop().section.id == "influences"
+        await type_note(pilot, pair["influences"][index])
+        assert isinstance(app.screen, TagPicker)  # an influence category is asked for here
+        await fill(pilot, **{"tag-filter": "conditions"})
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConversationScreen)
+    await go_to(pilot, "went_well")
+    await type_note(pilot, pair["went_well"])
+    await go_to(pilot, "suggested_changes")
+    await type_note(pilot, pair["suggested"])
+    await pilot.press("f12")
+    await pilot.pause()
+    assert isinstance(app.screen, SummaryScreen)
+    summary = app.screen
+    await pilot.press("ctrl+e")
+    await pilot.pause()
+    while app.screen is not summary:  # the ending may ask first; say yes to each question
+        await pilot.press("enter")
+        await pilot.pause()
+    for key, status in (("c", "sent_for_checking"), ("k", "checked")):
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, Choice)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert summary.conversation.row["status"] == status
+
+
+async def _pair_hands_over(tmp_path: Path, name: str, pair: dict) -> Path:
+    db = tmp_path / f"{name}.db"
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _hold_conversation(pilot, pair)
+    handed = tmp_path / f"{name}-handover.db"
+    ok(run_cli("handover", "--out", str(handed), "--plain", db=db))
+    return handed
+
+
+async def test_two_pairs_one_case_a_revised_review_and_every_export_keeps_each_voice(tmp_path):
+    handed = [await _pair_hands_over(tmp_path, name, pair) for name, pair in PAIRS.items()]
+    with sqlite3.connect(handed[0]) as conn:
+        assert conn.execute("SELECT status, practitioner_role FROM conversations").fetchall() == [
+            ("checked", "Probation Officer")]
+        assert conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 7
+
+    lead_db = tmp_path / "lead.db"
+    app = make_app(lead_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _lead_merges(pilot, handed)
+        await open_workspace(pilot)
+        review = app.screen
+        case_id = review.case["id"]
+        await _link_and_revise_the_episode(pilot, review)
+        await _write_edit_and_withdraw_findings(pilot, review, case_id)
+        await _reopen_comment_and_resolve(pilot, review)
+        await pilot.press("escape")
+        await pilot.pause()
+        await _correct_the_record(pilot)
+        record_files = await _export_the_record(pilot)
+        await open_workspace(pilot)
+        pack_files = await _export_every_case_format(pilot)
+    _check_the_database(lead_db)
+    _check_every_export(lead_db, pack_files, record_files)
+
+
+async def _lead_merges(pilot, handed: list[Path]) -> None:
+    await pilot.press("g")
+    await pilot.pause()
+    await fill(pilot, **{"field-paths": ";".join(str(p) for p in handed)})
+    await pilot.press("enter", "enter")  # past the (empty) passphrase field: the copies are plain
+    await pilot.pause()
+    await work_done(pilot.app)
+    await pilot.pause()
+    table = pilot.app.screen.query_one("#conversations")
+    assert table.row_count == 2
+
+
+def _index(option_list, words: str) -> int:
+    return next(i for i in range(option_list.option_count) if words in str(option_list.get_option_at_index(i).prompt))
+
+
+async def _tab(pilot, tab: str) -> None:
+    pilot.app.screen.query_one("#review-tabs").active = tab
+    await settle(pilot)
+
+
+async def _link_and_revise_the_episode(pilot, review) -> None:
+    """The two practitioners' accounts of the concern form become one case episode, then renamed."""
+    await _tab(pilot, "tab-episodes")
+    moments = review.query_one("#moments")
+    moments.focus()
+    for title in ("Sending the concern form", "The form that never arrived"):
+        moments.highlighted = _index(moments, title)
+        await pilot.press("space")
+    await pilot.press("e")
+    await pilot.pause()
+    await fill(pilot, **{"field-title": "The concern form"})
+    await pilot.press("enter")
+    await settle(pilot)
+    episodes = review.query_one("#case-episodes")
+    episodes.focus()
+    episodes.highlighted = _index(episodes, "The concern form")
+    await pilot.press("r")
+    await pilot.pause()
+    await fill(pilot, **{"field-title": "The concern form sent by fax"})
+    await pilot.press("enter")
+    await settle(pilot)
+    assert "The concern form sent by fax" in str(episodes.get_option_at_index(episodes.highlighted).prompt)
+
+
+async def _new_finding(pilot, review, statement: str, in_this_case: str) -> None:
+    episodes = review.query_one("#case-episodes")
+    episodes.highlighted = _index(episodes, "The concern form sent by fax")
+    await pilot.press("f")
+    await pilot.pause()
+    form = pilot.app.screen
+    assert isinstance(form, FindingScreen)
+    form.query_one("#finding-typology").value = "pattern_crisis"
+    form.query_one("#finding-statement").text = statement
+    form.query_one("#finding-in_this_case").text = in_this_case
+    form.query_one("#finding-why_it_matters").text = "Concerns can be lost between agencies without anyone knowing."
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert pilot.app.screen is review
+
+
+async def _write_edit_and_withdraw_findings(pilot, review, case_id: str) -> None:
+    await _tab(pilot, "tab-episodes")
+    review.query_one("#case-episodes").focus()
+    await _new_finding(pilot, review, "Faxed forms are taken as received.",
+                       "Each agency believed the other held the concern form.")
+    await _new_finding(pilot, review, "Supervision looks at deadlines more than at families.",
+                       "Assessments were closed to meet the timescale.")
+    await _tab(pilot, "tab-findings")
+    listing = review.query_one("#finding-list")
+    listing.focus()
+    listing.highlighted = _index(listing, "Faxed forms are taken as received.")
+    await pilot.press("e")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, FindingScreen)
+    pilot.app.screen.query_one("#finding-statement").text = "A faxed concern is assumed to have arrived."
+    await fill(pilot, **{"finding-reason": "Closer to what both practitioners said"})
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    edited = str(listing.get_option_at_index(_index(listing, "A faxed concern is assumed")).prompt)
+    assert "Earlier wording" in edited and "Faxed forms are taken as received." in edited
+    listing.highlighted = _index(listing, "Supervision looks at deadlines")
+    await pilot.press("w")
+    await pilot.pause()
+    await fill(pilot, **{"field-reason": "Only one account speaks to it"})
+    await pilot.press("enter")
+    await settle(pilot)
+    assert "WITHDRAWN" in str(listing.get_option_at_index(_index(listing, "Supervision looks at deadlines")).prompt)
+
+
+async def _reopen_comment_and_resolve(pilot, review) -> None:
+    """The Probation Officer's checked record is reopened to correct its label; a note is commented on and
+    the comment resolved."""
+    await _tab(pilot, "tab-conversations")
+    table = review.query_one("#conversation-table")
+    row = next(i for i, c in enumerate(review.conversations) if c["practitioner_role"] == "Probation Officer")
+    table.focus()
+    table.move_cursor(row=row)
+    await pilot.pause()
+    assert "checked" in str(table.get_cell_at((row, 2)))
+    await pilot.press("o")
+    await pilot.pause()
+    await fill(pilot, **{"field-reason": "The role label needs correcting"})
+    await pilot.press("enter")
+    await settle(pilot)
+    assert "in progress" in str(table.get_cell_at((row, 2)))
+
+    await _tab(pilot, "tab-notes")
+    results = review.query_one("#note-results")
+    results.focus()
+    results.highlighted = _index(results, PAIRS["social_work"]["influences"][0][:40])
+    await pilot.press("c")
+    await pilot.pause()
+    await fill(pilot, **{"field-comment": "Is the three-week backlog in the service's own records?"})
+    await pilot.press("enter")
+    await settle(pilot)
+    assert "1 open comment" in str(results.get_option_at_index(results.highlighted).prompt)
+
+    await _tab(pilot, "tab-conversations")
+    row = next(i for i, c in enumerate(review.conversations) if c["practitioner_role"] == "Social Worker 1")
+    table.focus()
+    table.move_cursor(row=row)
+    await pilot.pause()
+    assert str(table.get_cell_at((row, 5))) == "1"
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press("r")
+    await pilot.pause()
+    assert str(pilot.app.screen.query_one("#comment-list").get_option_at_index(0).prompt).startswith("✓")
+    await pilot.press("escape")
+    await settle(pilot)
+    assert str(table.get_cell_at((row, 5))) == "0"
