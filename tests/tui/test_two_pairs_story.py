@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 from docx import Document as WordDocument
 from markdown_it import MarkdownIt
 
+from assistant.exports.case import CASE_FORMATS
 from assistant.tui.screens.conversation import ConversationScreen
 from assistant.tui.screens.corrections import MomentsScreen
 from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
@@ -298,3 +299,89 @@ async def _reopen_comment_and_resolve(pilot, review) -> None:
     await pilot.press("escape")
     await settle(pilot)
     assert str(table.get_cell_at((row, 5))) == "0"
+
+
+def _conversation_id(store, role: str) -> str:
+    return store.scalar("SELECT id FROM conversations WHERE practitioner_role = ?", (role,))
+
+
+async def _correct_the_record(pilot) -> None:
+    """From home, open the reopened record: correct the role label with a reason, then delete the second
+    key moment, its notes moved to the first."""
+    app = pilot.app
+    home = app.screen.query_one("#conversations")
+    home.focus()
+    home.move_cursor(row=home.get_row_index(_conversation_id(app.store, "Probation Officer")))
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, ConversationScreen)
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+    assert isinstance(app.screen, MomentsScreen)
+    await pilot.press("l")
+    await pilot.pause()
+    assert isinstance(app.screen, TextPrompt)
+    await fill(pilot, **{"field-practitioner_role": NEW_ROLE,
+                         "field-reason": "The service names the role Offender Manager"})
+    app.screen.query_one("#field-reason").focus()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, MomentsScreen)
+    listing = app.screen.query_one("#moment-list")
+    listing.highlighted = _index(listing, "The home visit in May")
+    await pilot.press("x")
+    await pilot.pause()
+    choices = app.screen.query_one("#choices")
+    choices.highlighted = _index(choices, "Sending the concern form")
+    await pilot.press("enter")
+    await pilot.pause()
+    await fill(pilot, **{"field-reason": "Part of the same moment as the concern form"})
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, MomentsScreen)
+    await pilot.press("escape")
+    await pilot.pause()
+    assert NEW_ROLE in str(app.screen.query_one("#context-line").render())
+
+
+async def _export_the_record(pilot) -> list[Path]:
+    """The corrected record, typed up for the practitioner, in Markdown and Word from the summary."""
+    app = pilot.app
+    exports = Path(app.store.path).parent / "exports"
+    before = set(exports.glob("*")) if exports.exists() else set()
+    await pilot.press("f12")
+    await pilot.pause()
+    assert isinstance(app.screen, SummaryScreen)
+    await pilot.press("m", "w")
+    await pilot.pause()
+    await pilot.press("escape")
+    await pilot.pause()
+    await pilot.press("escape")
+    await pilot.pause()
+    written = sorted(set(exports.glob("*")) - before)
+    assert sorted(p.suffix for p in written) == [".docx", ".md"]
+    return written
+
+
+async def _export_every_case_format(pilot) -> list[Path]:
+    app = pilot.app
+    exports = Path(app.store.path).parent / "exports"
+    before = set(exports.glob("*"))
+    for index in range(len(CASE_FORMATS)):  # each choice in the export list, in its order
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one("#choices").highlighted = index
+        await pilot.press("enter")
+        await settle(pilot)
+    written = sorted(set(exports.glob("*")) - before)
+    assert {p.suffix for p in written} == {".md", ".docx", ".csv", ".json", ".qdpx"}
+    return written
+
+
+def _check_the_database(db: Path) -> None:
+    pass
+
+
+def _check_every_export(db: Path, pack_files: list[Path], record_files: list[Path]) -> None:
+    for path in pack_files + record_files:
+        print(path)
