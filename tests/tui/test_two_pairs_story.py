@@ -22,7 +22,7 @@ from assistant.tui.screens.conversation import ConversationScreen
 from assistant.tui.screens.corrections import MomentsScreen
 from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
 from assistant.tui.screens.new_conversation import NewConversationScreen
-from assistant.tui.screens.review import FindingScreen, ReviewScreen
+from assistant.tui.screens.review import FindingScreen
 from assistant.tui.screens.summary import SummaryScreen
 
 from tests.conftest import run_cli
@@ -152,9 +152,8 @@ async def test_two_pairs_one_case_a_revised_review_and_every_export_keeps_each_v
         await _lead_merges(pilot, handed)
         await open_workspace(pilot)
         review = app.screen
-        case_id = review.case["id"]
         await _link_and_revise_the_episode(pilot, review)
-        await _write_edit_and_withdraw_findings(pilot, review, case_id)
+        await _write_edit_and_withdraw_findings(pilot, review)
         await _reopen_comment_and_resolve(pilot, review)
         await pilot.press("escape")
         await pilot.pause()
@@ -163,7 +162,7 @@ async def test_two_pairs_one_case_a_revised_review_and_every_export_keeps_each_v
         await open_workspace(pilot)
         pack_files = await _export_every_case_format(pilot)
     _check_the_database(lead_db)
-    _check_every_export(lead_db, pack_files, record_files)
+    _check_every_export(pack_files, record_files)
 
 
 async def _lead_merges(pilot, handed: list[Path]) -> None:
@@ -228,7 +227,7 @@ async def _new_finding(pilot, review, statement: str, in_this_case: str) -> None
     assert pilot.app.screen is review
 
 
-async def _write_edit_and_withdraw_findings(pilot, review, case_id: str) -> None:
+async def _write_edit_and_withdraw_findings(pilot, review) -> None:
     await _tab(pilot, "tab-episodes")
     review.query_one("#case-episodes").focus()
     await _new_finding(pilot, review, "Faxed forms are taken as received.",
@@ -379,9 +378,191 @@ async def _export_every_case_format(pilot) -> list[Path]:
 
 
 def _check_the_database(db: Path) -> None:
-    pass
+    """Everything the lead revised is in the store, with the earlier wording kept and the changes audited."""
+    with sqlite3.connect(db) as conn:
+        kept = {(entity, field): (old, reason) for entity, field, old, reason in conn.execute(
+            "SELECT entity, field, old_value, reason FROM revisions")}
+        actions = [row[0] for row in conn.execute("SELECT action FROM events")]
+        probation = conn.execute("SELECT id, status FROM conversations WHERE practitioner_role = ?",
+                                 (NEW_ROLE,)).fetchone()
+        moments = conn.execute("SELECT id, title FROM episodes WHERE conversation_id = ?", (probation[0],)).fetchall()
+        moved = conn.execute("SELECT episode_id FROM notes WHERE body = ?", (PAIRS["probation"]["mindset"][1],))
+        episode = conn.execute("SELECT title FROM case_episodes").fetchall()
+        finding_rows = conn.execute("SELECT statement, withdrawn_reason FROM findings ORDER BY created_at").fetchall()
+        open_comments = conn.execute("SELECT COUNT(*) FROM comments WHERE resolved = 0").fetchone()[0]
+        note_count = conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
+    assert probation[1] == "in_progress"
+    assert kept[("conversation", "practitioner_role")] == ("Probation Officer",
+                                                           "The service names the role Offender Manager")
+    assert kept[("conversation", "status")] == ("checked", "The role label needs correcting")
+    assert kept[("finding", "statement")][0] == "Faxed forms are taken as received."
+    assert ("The concern form",) in {(v[0],) for k, v in kept.items() if k[1] == "title"}
+    assert {"relabel", "reopen"} <= set(actions)
+    assert [title for _, title in moments] == ["Sending the concern form"]
+    assert moved.fetchone()[0] == moments[0][0]  # the deleted moment's note moved, not lost
+    assert episode == [("The concern form sent by fax",)]
+    assert finding_rows == [("A faxed concern is assumed to have arrived.", None),
+                            ("Supervision looks at deadlines more than at families.", "Only one account speaks to it")]
+    assert open_comments == 0 and note_count == 14
 
 
-def _check_every_export(db: Path, pack_files: list[Path], record_files: list[Path]) -> None:
-    for path in pack_files + record_files:
-        print(path)
+# ---------------------------------------------------------------- reading every export back
+LABELS = {"probation": f"{NEW_ROLE} (Probation Service)", "social_work": "Social Worker 1 (Children's Social Care)"}
+
+
+def _who(text: str) -> str | None:
+    """Which practitioner a heading or column header names, if any."""
+    named = [name for name, label in LABELS.items() if label in text]
+    assert len(named) <= 1, text
+    return named[0] if named else None
+
+
+def _attributions(blocks) -> dict[str, list[str | None]]:
+    """Where each note's text stands: under which practitioner's heading or column (None: under neither).
+
+    `blocks` is the document in order: ("heading", level, text), ("text", text) and ("table", rows)."""
+    found: dict[str, list[str | None]] = {text: [] for pair in PAIRS.values() for text in _texts(pair)}
+    headings: dict[int, str] = {}
+
+    def context() -> str | None:
+        named = [_who(headings[level]) for level in sorted(headings)]
+        return next((name for name in reversed(named) if name), None)
+
+    def place(text: str, owner: str | None) -> None:
+        for note in found:
+            if note in text:
+                found[note].append(owner)
+
+    for block in blocks:
+        if block[0] == "heading":
+            _, level, text = block
+            headings = {k: v for k, v in headings.items() if k < level} | {level: text}
+        elif block[0] == "text":
+            place(block[1], context())
+        else:
+            header, *rows = block[1]
+            for row in rows:
+                for column, cell in enumerate(row):
+                    place(cell, _who(header[column]) or context())
+    return found
+
+
+def _markdown_blocks(text: str) -> list[tuple]:
+    """The Markdown as a CommonMark (with GFM tables) parser reads it."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    blocks: list[tuple] = []
+    rows: list[list[str]] | None = None
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            rows = []
+        elif token.type == "table_close":
+            blocks.append(("table", rows))
+            rows = None
+        elif token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline":
+            opener = tokens[index - 1].type
+            content = "\n".join(child.content for child in token.children or [] if child.type in ("text", "code_inline"))
+            if opener in ("th_open", "td_open"):
+                rows[-1].append(content)
+            elif opener == "heading_open":
+                blocks.append(("heading", int(tokens[index - 1].tag[1]), content))
+            else:
+                blocks.append(("text", content))
+    return blocks
+
+
+def _word_blocks(path: Path) -> list[tuple]:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document = WordDocument(str(path))
+    blocks: list[tuple] = []
+    for child in document.element.body.iterchildren():
+        if child.tag.endswith("}p"):
+            paragraph = Paragraph(child, document)
+            style = paragraph.style.name
+            if style.startswith("Heading "):
+                blocks.append(("heading", int(style.split()[1]), paragraph.text))
+            elif style == "Title":
+                blocks.append(("heading", 0, paragraph.text))
+            else:
+                blocks.append(("text", paragraph.text))
+        elif child.tag.endswith("}tbl"):
+            blocks.append(("table", [[cell.text for cell in row.cells] for row in Table(child, document).rows]))
+    return blocks
+
+
+def _each_note_under_its_own_practitioner(blocks, where: str) -> None:
+    found = _attributions(blocks)
+    for name, pair in PAIRS.items():
+        for text in _texts(pair):
+            assert found[text], f"{where}: not found: {text}"
+            assert set(found[text]) == {name}, f"{where}: {text!r} stands under {found[text]}"
+
+
+def _check_every_export(pack_files: list[Path], record_files: list[Path]) -> None:
+    by_suffix = {path.suffix: path for path in pack_files if "codebook" not in path.name}
+    _each_note_under_its_own_practitioner(_markdown_blocks(by_suffix[".md"].read_text(encoding="utf-8")), "md pack")
+    _each_note_under_its_own_practitioner(_word_blocks(by_suffix[".docx"]), "docx pack")
+    assert WordDocument(str(by_suffix[".docx"])).core_properties.author == "learning-together"
+
+    with by_suffix[".csv"].open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    roles = {"probation": NEW_ROLE, "social_work": "Social Worker 1"}
+    for name, pair in PAIRS.items():
+        for text in _texts(pair):
+            assert [row["practitioner_role"] for row in rows if text in row["body"]] == [roles[name]], text
+    assert {row["tag_labels"] for row in rows if row["body"] in PAIRS["probation"]["influences"]} == {
+        "Conditions of work"}
+
+    exported = json.loads(by_suffix[".json"].read_text(encoding="utf-8"))
+    for conversation in exported["conversations"]:
+        name = next(n for n, role in roles.items() if role == conversation["practitioner_role"])
+        assert sorted(note["body"] for note in conversation["notes"]) == sorted(_texts(PAIRS[name]))
+    commented = [(conversation["practitioner_role"], note["body"], comment["body"])
+                 for conversation in exported["conversations"] for note in conversation["notes"]
+                 for comment in note["comments"]]
+    assert commented == [("Social Worker 1", PAIRS["social_work"]["influences"][0],
+                          "Is the three-week backlog in the service's own records?")]
+
+    _check_qdpx(by_suffix[".qdpx"], exported)
+    _check_the_record(record_files)
+
+
+def _check_qdpx(path: Path, exported: dict) -> None:
+    """Each conversation is one source; each note's selection in it holds exactly that note's words."""
+    namespace = {"q": "urn:QDA-XML:project:1.0"}
+    owner = {note["id"][:8]: (conversation["practitioner_role"], note["body"])
+             for conversation in exported["conversations"] for note in conversation["notes"]}
+    with zipfile.ZipFile(path) as archive:
+        project = ElementTree.fromstring(archive.read("project.qde"))
+        sources = project.findall(".//q:TextSource", namespace)
+        assert len(sources) == 2
+        selected = 0
+        for source in sources:
+            text = archive.read("Sources/" + source.get("plainTextPath").removeprefix("internal://")).decode("utf-8")
+            role = next(r for r in (NEW_ROLE, "Social Worker 1") if source.get("name").startswith(r))
+            for selection in source.findall("q:PlainTextSelection", namespace):
+                note_role, body = owner[selection.get("name").removeprefix("note ")]
+                start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+                assert (note_role, text[start:end]) == (role, body)
+                selected += 1
+            other = "social_work" if role == NEW_ROLE else "probation"
+            assert not any(t in text for t in _texts(PAIRS[other]))
+    assert selected == 14
+
+
+def _check_the_record(record_files: list[Path]) -> None:
+    """The Offender Manager's own record holds all their words and none of the Social Worker's."""
+    for path in record_files:
+        if path.suffix == ".md":
+            blocks = _markdown_blocks(path.read_text(encoding="utf-8"))
+        else:
+            blocks = _word_blocks(path)
+        shown = "\n".join(block[2] if block[0] == "heading" else
+                          block[1] if block[0] == "text" else "\n".join("\n".join(row) for row in block[1])
+                          for block in blocks)
+        assert all(text in shown for text in _texts(PAIRS["probation"])), path.name
+        assert not any(text in shown for text in _texts(PAIRS["social_work"])), path.name
+        assert NEW_ROLE in shown and "Probation Officer" not in shown
