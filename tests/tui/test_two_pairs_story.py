@@ -129,22 +129,44 @@ async def _hold_conversation(pilot, pair: dict) -> None:
         assert summary.conversation.row["status"] == status
 
 
-async def _pair_hands_over(tmp_path: Path, name: str, pair: dict) -> Path:
+HANDOVER_PASSPHRASE = "told-to-the-lead-by-phone"
+
+
+async def _pair_hands_over(tmp_path: Path, name: str, pair: dict, from_home: bool) -> Path:
+    """The pair holds the conversation, then makes an encrypted hand-over copy: from home (H), or with
+    the `handover` command."""
     db = tmp_path / f"{name}.db"
+    handed = tmp_path / f"{name}-handover.db"
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await _hold_conversation(pilot, pair)
-    handed = tmp_path / f"{name}-handover.db"
-    ok(run_cli("handover", "--out", str(handed), "--plain", db=db))
+        if from_home:
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("h")
+            await pilot.pause()
+            await fill(pilot, **{"field-path": str(handed), "field-passphrase": HANDOVER_PASSPHRASE,
+                                 "field-confirm": HANDOVER_PASSPHRASE})
+            app.screen.query_one("#field-confirm").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            await work_done(app)
+            await pilot.pause()
+    if not from_home:
+        secret = tmp_path / "handover-passphrase.txt"
+        secret.write_text(HANDOVER_PASSPHRASE, encoding="utf-8")
+        ok(run_cli("handover", "--out", str(handed), "--encrypt", "--handover-passphrase-file", str(secret), db=db))
+    assert handed.exists()
     return handed
 
 
 async def test_two_pairs_one_case_a_revised_review_and_every_export_keeps_each_voice(tmp_path):
-    handed = [await _pair_hands_over(tmp_path, name, pair) for name, pair in PAIRS.items()]
-    with sqlite3.connect(handed[0]) as conn:
-        assert conn.execute("SELECT status, practitioner_role FROM conversations").fetchall() == [
-            ("checked", "Probation Officer")]
-        assert conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 7
+    handed = [await _pair_hands_over(tmp_path, "probation", PAIRS["probation"], from_home=True),
+              await _pair_hands_over(tmp_path, "social_work", PAIRS["social_work"], from_home=False)]
+    for path in handed:  # encrypted: nothing of the conversation can be read without the passphrase
+        assert not any(text.encode() in path.read_bytes() for pair in PAIRS.values() for text in _texts(pair))
 
     lead_db = tmp_path / "lead.db"
     app = make_app(lead_db)
@@ -168,8 +190,9 @@ async def test_two_pairs_one_case_a_revised_review_and_every_export_keeps_each_v
 async def _lead_merges(pilot, handed: list[Path]) -> None:
     await pilot.press("g")
     await pilot.pause()
-    await fill(pilot, **{"field-paths": ";".join(str(p) for p in handed)})
-    await pilot.press("enter", "enter")  # past the (empty) passphrase field: the copies are plain
+    await fill(pilot, **{"field-paths": ";".join(str(p) for p in handed), "field-passphrase": HANDOVER_PASSPHRASE})
+    pilot.app.screen.query_one("#field-passphrase").focus()
+    await pilot.press("enter")
     await pilot.pause()
     await work_done(pilot.app)
     await pilot.pause()
