@@ -528,7 +528,8 @@ def _check_every_export(pack_files: list[Path], record_files: list[Path]) -> Non
     by_suffix = {path.suffix: path for path in pack_files if "codebook" not in path.name}
     _each_note_under_its_own_practitioner(_markdown_blocks(by_suffix[".md"].read_text(encoding="utf-8")), "md pack")
     _each_note_under_its_own_practitioner(_word_blocks(by_suffix[".docx"]), "docx pack")
-    assert WordDocument(str(by_suffix[".docx"])).core_properties.author == "learning-together"
+    properties = WordDocument(str(by_suffix[".docx"])).core_properties
+    assert properties.author == "learning-together" and CASE in properties.title and properties.created
 
     with by_suffix[".csv"].open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -538,6 +539,8 @@ def _check_every_export(pack_files: list[Path], record_files: list[Path]) -> Non
             assert [row["practitioner_role"] for row in rows if text in row["body"]] == [roles[name]], text
     assert {row["tag_labels"] for row in rows if row["body"] in PAIRS["probation"]["influences"]} == {
         "Conditions of work"}
+    own_story = next(row for row in rows if row["body"] == PAIRS["social_work"]["own"])
+    assert own_story["prompt_text"].startswith("Tell us about the family")
 
     exported = json.loads(by_suffix[".json"].read_text(encoding="utf-8"))
     for conversation in exported["conversations"]:
