@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from assistant.cli.common import case_by_reference, default_structure, id_by_prefix, open_db
+from assistant.cli.common import case_by_reference, default_structure, id_by_prefix, open_case, open_db, show_for_case
 from assistant.safe_text import visible, visible_json
 
 
@@ -37,9 +37,8 @@ def case_set(ctx: click.Context, reference: str, started: str | None, window_fro
     """Record when the review started and the window of time it looks at."""
     from assistant.report import set_review_dates
 
-    store = open_db(ctx)
-    set_review_dates(store, case_by_reference(store, reference)["id"], started=started, window_from=window_from,
-                     window_to=window_to, actor="cli")
+    store, case_id = open_case(ctx, reference)
+    set_review_dates(store, case_id, started=started, window_from=window_from, window_to=window_to, actor="cli")
     click.echo("Recorded the review's dates.")
 
 
@@ -91,11 +90,10 @@ def story_show(ctx: click.Context, reference: str, as_json: bool) -> None:
     """The timeline: episodes with each perspective, the chronology between, where accounts differ."""
     from assistant.story import story_of_the_case
 
-    store = open_db(ctx)
-    timeline = story_of_the_case(store, case_by_reference(store, reference)["id"])
-    if as_json:
-        click.echo(visible_json(timeline, indent=2))
-        return
+    show_for_case(ctx, reference, story_of_the_case, _print_story, as_json)
+
+
+def _print_story(timeline: dict) -> None:
     for item in timeline["story"]:
         if item["kind"] == "chronology":
             click.echo(visible(f"  {item['date']}  {item['agency']}: {item['summary']}"))
@@ -202,9 +200,9 @@ def meeting_add(ctx: click.Context, reference: str, kind: str, on: str, facilita
     """Record a follow-on meeting; prints its id."""
     from assistant.meetings import add_meeting
 
-    store = open_db(ctx)
-    click.echo(add_meeting(store, case_by_reference(store, reference)["id"], kind, on, facilitators=facilitators,
-                           pack_version=pack_version, actor="cli"))
+    store, case_id = open_case(ctx, reference)
+    click.echo(add_meeting(store, case_id, kind, on, facilitators=facilitators, pack_version=pack_version,
+                           actor="cli"))
 
 
 @meeting.command("attend")
@@ -232,11 +230,10 @@ def meeting_list(ctx: click.Context, reference: str, as_json: bool) -> None:
     """The case's follow-on meetings with who attended and who was absent."""
     from assistant.meetings import list_meetings
 
-    store = open_db(ctx)
-    meetings = list_meetings(store, case_by_reference(store, reference)["id"])
-    if as_json:
-        click.echo(visible_json(meetings, indent=2))
-        return
+    show_for_case(ctx, reference, list_meetings, _print_meetings, as_json)
+
+
+def _print_meetings(meetings: list[dict]) -> None:
     for held in meetings:
         click.echo(visible(f"{held['id'][:8]}  {held['date']}  {held['kind']}: {len(held['attendees'])} attended, "
                            f"{len(held['absentees'])} absent"))
@@ -298,11 +295,10 @@ def challenge_list(ctx: click.Context, reference: str, as_json: bool) -> None:
     """The case's challenge log, oldest first."""
     from assistant.meetings import challenge_log
 
-    store = open_db(ctx)
-    log = challenge_log(store, case_by_reference(store, reference)["id"])
-    if as_json:
-        click.echo(visible_json(log, indent=2))
-        return
+    show_for_case(ctx, reference, challenge_log, _print_challenges, as_json)
+
+
+def _print_challenges(log: list[dict]) -> None:
     if not log:
         click.echo("No challenges recorded yet.")
     for row in log:

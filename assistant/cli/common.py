@@ -10,7 +10,7 @@ import click
 
 from assistant import settings
 from assistant.errors import LearningTogetherError
-from assistant.safe_text import visible
+from assistant.safe_text import visible, visible_json
 
 
 class OneSentenceGroup(click.Group):
@@ -98,3 +98,20 @@ def id_by_prefix(store, table: str, noun: str, text: str) -> str:
     if len(found) != 1:
         raise IdError(f"No single {noun} has an id starting '{text[:40]}'; give more of its characters.")
     return found[0]["id"]
+
+
+def open_case(ctx: click.Context, reference: str, find=case_by_reference) -> tuple[Any, str]:
+    """Open --db and find the case a command names: the store and the case's id."""
+    store = open_db(ctx)
+    return store, find(store, reference)["id"]
+
+
+def show_for_case(ctx: click.Context, reference: str, read, show, as_json: bool, find=case_by_reference) -> None:
+    """The one shape of every listing of a case: read `read(store, case_id)`, then print it as JSON with
+    --json, else as text with `show`."""
+    store, case_id = open_case(ctx, reference, find)
+    found = read(store, case_id)
+    if as_json:
+        click.echo(visible_json(found, indent=2))
+    else:
+        show(found)

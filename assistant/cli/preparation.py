@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 import click
 
-from assistant.cli.common import open_db
+from assistant.cli.common import open_case, open_db, show_for_case
 from assistant.safe_text import visible, visible_json
 
 # The command line's words for the statuses a lead records ("invited" is another word for a letter sent).
@@ -21,10 +21,11 @@ def _store(ctx: click.Context, create: bool = False):
     return open_db(ctx, create=create)
 
 
-def _case_id(store, reference: str) -> str:
+def _case(store, reference: str) -> dict:
+    """A case by its exact reference (these commands take no id prefix)."""
     from assistant.cases import get_case
 
-    return get_case(store, reference)["id"]
+    return get_case(store, reference)
 
 
 # ------------------------------------------------------------------ the case group
@@ -42,8 +43,8 @@ def group_add(ctx: click.Context, reference: str, role: str, agency: str) -> Non
     """Add a member of the case group; prints the member's id."""
     from assistant.casegroup import add_member
 
-    store = _store(ctx)
-    click.echo(add_member(store, _case_id(store, reference), role, agency, actor="cli"))
+    store, case_id = open_case(ctx, reference, _case)
+    click.echo(add_member(store, case_id, role, agency, actor="cli"))
 
 
 @group.command("list")
@@ -56,20 +57,17 @@ def group_list(ctx: click.Context, reference: str, outstanding: bool, as_json: b
     from assistant.casegroup import list_members
     from assistant.casegroup import outstanding as outstanding_members
 
-    store = _store(ctx)
-    case_id = _case_id(store, reference)
-    members = outstanding_members(store, case_id) if outstanding else list_members(store, case_id)
-    if as_json:
-        click.echo(visible_json(members, indent=2))
-        return
-    if not members:
-        click.echo("Nobody is outstanding." if outstanding else
-                   "No case-group members yet. Add one with: learning-together group add --case REF --role ROLE")
-    for member in members:
-        who = member["role"] + (f", {member['agency']}" if member["agency"] else "")
-        status = member["status_label"] + (f": {member['reason']}" if member["reason"] else "")
-        step = f"  (next: {member['next_step']})" if outstanding else ""
-        click.echo(f"{member['id']}  {visible(who):<40} {visible(status)}{step}")
+    def show(members: list[dict]) -> None:
+        if not members:
+            click.echo("Nobody is outstanding." if outstanding else
+                       "No case-group members yet. Add one with: learning-together group add --case REF --role ROLE")
+        for member in members:
+            who = member["role"] + (f", {member['agency']}" if member["agency"] else "")
+            status = member["status_label"] + (f": {member['reason']}" if member["reason"] else "")
+            step = f"  (next: {member['next_step']})" if outstanding else ""
+            click.echo(f"{member['id']}  {visible(who):<40} {visible(status)}{step}")
+
+    show_for_case(ctx, reference, outstanding_members if outstanding else list_members, show, as_json, _case)
 
 
 @group.command("set")
@@ -136,8 +134,8 @@ def question_add(ctx: click.Context, reference: str, text: str) -> None:
     """Add one of the review's questions; prints its id."""
     from assistant.review_questions import add_question
 
-    store = _store(ctx)
-    click.echo(add_question(store, _case_id(store, reference), text, actor="cli"))
+    store, case_id = open_case(ctx, reference, _case)
+    click.echo(add_question(store, case_id, text, actor="cli"))
 
 
 @question.command("list")
@@ -149,12 +147,11 @@ def question_list(ctx: click.Context, reference: str, unanswered: bool, as_json:
     """The review's questions, each with how many findings answer it."""
     from assistant.review_questions import list_questions, unanswered_questions
 
-    store = _store(ctx)
-    case_id = _case_id(store, reference)
-    questions = unanswered_questions(store, case_id) if unanswered else list_questions(store, case_id)
-    if as_json:
-        click.echo(visible_json(questions, indent=2))
-        return
+    show_for_case(ctx, reference, unanswered_questions if unanswered else list_questions, _print_questions, as_json,
+                  _case)
+
+
+def _print_questions(questions: list[dict]) -> None:
     for row in questions:
         answered = f"answered by {len(row['findings'])} finding(s)" if row["findings"] else "not yet answered"
         click.echo(f"{row['number']}. {visible(row['text'])}\n   {row['id']}  {answered}")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from assistant.cli.common import case_by_reference, default_structure, id_by_prefix, open_db
-from assistant.safe_text import visible, visible_json
+from assistant.cli.common import case_by_reference, default_structure, id_by_prefix, open_case, open_db, show_for_case
+from assistant.safe_text import visible
 
 
 # ------------------------------------------------------------------ the report
@@ -24,8 +24,8 @@ def report_draft(ctx: click.Context, reference: str) -> None:
     """Assemble a new version of the report from what is in the store; prints its number."""
     from assistant.report import draft_report
 
-    store = open_db(ctx)
-    click.echo(draft_report(store, default_structure(), case_by_reference(store, reference)["id"], actor="cli"))
+    store, case_id = open_case(ctx, reference)
+    click.echo(draft_report(store, default_structure(), case_id, actor="cli"))
 
 
 @report.command("versions")
@@ -36,11 +36,10 @@ def report_versions_command(ctx: click.Context, reference: str, as_json: bool) -
     """Every version of the report, with who signed it off."""
     from assistant.report import report_versions
 
-    store = open_db(ctx)
-    versions = report_versions(store, case_by_reference(store, reference)["id"])
-    if as_json:
-        click.echo(visible_json(versions, indent=2))
-        return
+    show_for_case(ctx, reference, report_versions, _print_versions, as_json)
+
+
+def _print_versions(versions: list[dict]) -> None:
     if not versions:
         click.echo("No version yet. Draft one with: learning-together report draft --case REF")
     for row in versions:
@@ -73,8 +72,8 @@ def report_diff_command(ctx: click.Context, reference: str, old: int, new: int) 
     """What changed between two versions, section by section."""
     from assistant.report import report_diff
 
-    store = open_db(ctx)
-    for section in report_diff(store, case_by_reference(store, reference)["id"], old, new):
+    store, case_id = open_case(ctx, reference)
+    for section in report_diff(store, case_id, old, new):
         click.echo(visible(f"{section['title']}: {'changed' if section['changed'] else 'unchanged'}"))
         for line in section["lines"]:
             click.echo(visible(f"  {line}"))
@@ -89,8 +88,8 @@ def report_signoff(ctx: click.Context, reference: str, number: int, signed_by: s
     """Record that the safeguarding partners signed off a version of the report."""
     from assistant.report import sign_off
 
-    store = open_db(ctx)
-    sign_off(store, case_by_reference(store, reference)["id"], number, signed_by, actor="cli")
+    store, case_id = open_case(ctx, reference)
+    sign_off(store, case_id, number, signed_by, actor="cli")
     click.echo(f"Recorded the sign-off of version {number}.")
 
 
@@ -119,10 +118,10 @@ def report_checks(ctx: click.Context, reference: str, number: int, as_json: bool
     """Where each case-group member stands on the accuracy check of a version."""
     from assistant.report import accuracy_checks
 
-    store = open_db(ctx)
-    checks = accuracy_checks(store, case_by_reference(store, reference)["id"], number)
-    if as_json:
-        click.echo(visible_json(checks, indent=2))
-        return
+    show_for_case(ctx, reference, lambda store, case_id: accuracy_checks(store, case_id, number), _print_checks,
+                  as_json)
+
+
+def _print_checks(checks: list[dict]) -> None:
     for member in checks:
         click.echo(visible(f"{member['id'][:8]}  {member['role']:<30} {member['outcome']}"))

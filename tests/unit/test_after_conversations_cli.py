@@ -4,7 +4,6 @@ changed on error."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from docx import Document as WordDocument
@@ -14,21 +13,7 @@ from assistant.conversation import Conversation, create_conversation
 from assistant.review import add_finding, create_case_episode
 from assistant.store import open_store
 
-
-def _digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _ok(result) -> str:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout.strip()
-
-
-def _refused(result, words: str) -> None:
-    assert result.returncode == 1, result.stdout
-    assert result.stderr.startswith("Error: ") and words in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+from tests.unit.cli_results import digest as _digest, ok as _ok, refused as _refused
 
 
 def _case_with_two_accounts(db, structure) -> dict:

@@ -3,7 +3,6 @@ and `structure check` on the letter template. Exit codes, one-sentence errors, n
 
 from __future__ import annotations
 
-import hashlib
 import json
 import stat
 
@@ -11,21 +10,7 @@ from docx import Document as WordDocument
 
 from assistant.structure import DEFAULT_LETTER
 
-
-def _digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _ok(result) -> str:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout.strip()
-
-
-def _refused(result, words: str) -> None:
-    assert result.returncode == 1, result.stdout
-    assert result.stderr.startswith("Error: ") and words in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+from tests.unit.cli_results import digest as _digest, ok as _ok, refused as _refused
 
 
 def _case(cli, db) -> None:
