@@ -68,7 +68,7 @@ async def test_a_first_meeting_its_people_three_challenges_and_the_responses(tmp
         screen = app.screen
         await _tab(pilot, "tab-meetings")
         keys = _footer_keys(screen)
-        assert keys["n"] == "New meeting" and keys["p"] == "Attended/absent" and keys["a"] == "Challenge" \
+        assert keys["n"] == "Meeting" and keys["p"] == "People" and keys["a"] == "Challenge" \
             and keys["r"] == "Respond" and keys["t"] == "Told"
         listing = screen.query_one("#meeting-list")
         listing.focus()
@@ -137,8 +137,8 @@ async def test_a_first_meeting_its_people_three_challenges_and_the_responses(tmp
         assert [c["outcome"] for c in log] == ["accepted", "not-accepted", "to-check"]
         assert log[1]["reason"] == "The records show no phone check." and log[1]["decided_by"] == "Review team"
         assert [c["raiser_told"] for c in log] == [1, 0, 0]
-        assert "Response: accepted · decided by lead reviewer · told: yes" in _option_text(screen, "meeting-list", 1)
-        assert "not accepted — The records show no phone check. · decided by Review team · told: not yet" \
+        assert "Response: accepted\n    Decided by lead reviewer · told: yes" in _option_text(screen, "meeting-list", 1)
+        assert "not accepted — The records show no phone check.\n    Decided by Review team · told: not yet" \
             in _option_text(screen, "meeting-list", 2)
         assert listing.highlighted == 1
 
@@ -171,8 +171,8 @@ async def test_the_report_drafted_compared_signed_off_and_exported(tmp_path):
         screen = app.screen
         await _tab(pilot, "tab-report")
         keys = _footer_keys(screen)
-        assert keys["d"] == "Draft version" and keys["v"] == "Read" and keys["c"] == "Compare" \
-            and keys["s"] == "Sign off" and keys["x"] == "Export version" and keys["a"] == "Accuracy check"
+        assert keys["d"] == "Draft" and keys["v"] == "Read" and keys["c"] == "Compare" \
+            and keys["s"] == "Sign off" and keys["x"] == "Write" and keys["a"] == "Accuracy"
         table = screen.query_one("#report-versions")
         table.focus()
         await pilot.press("d")
@@ -278,3 +278,62 @@ async def test_findings_move_up_and_down_the_priority_order(tmp_path):
         await settle(pilot)
         assert [f["id"] for f in prioritised_findings(app.store, case_id)] == [found[0], found[2], found[1]]
         assert options.highlighted == 1 and screen.focused is options
+
+
+# ------------------------------------------------------------------ how the two tabs look
+def _reviewed_demo(tmp_path):
+    """The deterministic demo case with a finding, a first meeting (one absentee), three challenges with
+    responses, and two report versions, the second signed off; times fixed so every run draws the same."""
+    from tests.tui.test_review_snapshots import review_app
+
+    app, case_id = review_app(tmp_path)
+    store = app.store
+    structure = app.structure
+    finding = add_finding(store, structure, case_id, "pattern_crisis", **FINDING)
+    meeting = add_meeting(store, case_id, "first", "2026-05-04", facilitators="Lead reviewer, Reviewer 2",
+                          pack_version="First pack v1")
+    from assistant.meetings import add_person, mark_told
+
+    add_person(store, meeting, "Social Worker 1", "Children's services")
+    add_person(store, meeting, "Health Visitor", "Health", attended=False, consult_how="a call with the lead")
+    first = add_challenge(store, meeting, f"finding:{finding}", "Social Worker 1", "correction",
+                          "It was two faxes, not one.")
+    second = add_challenge(store, meeting, "section:methodology", "Health Visitor", "suggested-change",
+                           "Name the health agencies.")
+    add_challenge(store, meeting, f"finding:{finding}", "Social Worker 1", "perspective", "Cover was thin.")
+    respond(store, first, "accepted")
+    mark_told(store, first)
+    respond(store, second, "not-accepted", reason="Agencies are named by role only.", decided_by="Review team")
+    from assistant.report import draft_report, record_accuracy_check, sign_off
+
+    checked = add_member(store, case_id, "Social Worker 1", "Children's services")
+    add_member(store, case_id, "Health Visitor", "Health")
+    draft_report(store, structure, case_id)
+    draft_report(store, structure, case_id)
+    sign_off(store, case_id, 2, "Safeguarding partners' chair")
+    record_accuracy_check(store, case_id, 2, checked, "confirmed")
+    with store.write() as conn:
+        conn.execute("UPDATE report_versions SET created_at = '2026-06-0' || number || 'T10:00:00+00:00'")
+    return app, case_id
+
+
+async def _open_tab(pilot, case_id, tab, widget):
+    from assistant.tui.screens.review import ReviewScreen
+
+    pilot.app.push_screen(ReviewScreen(case_id))
+    await settle(pilot)
+    await _tab(pilot, tab)
+    pilot.app.screen.query_one(widget).focus()
+    await pilot.pause()
+
+
+def test_meetings_tab_snapshot(snap_compare, tmp_path):
+    app, case_id = _reviewed_demo(tmp_path)
+    assert snap_compare(app, terminal_size=(100, 32),
+                        run_before=lambda pilot: _open_tab(pilot, case_id, "tab-meetings", "#meeting-list"))
+
+
+def test_report_tab_snapshot(snap_compare, tmp_path):
+    app, case_id = _reviewed_demo(tmp_path)
+    assert snap_compare(app, terminal_size=(100, 32),
+                        run_before=lambda pilot: _open_tab(pilot, case_id, "tab-report", "#report-versions"))

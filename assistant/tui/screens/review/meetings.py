@@ -109,7 +109,7 @@ class MeetingsPane(ReviewPane):
             text.append(" — ")
             text.append_text(safe(challenge["reason"]))
         if challenge["outcome"] != "open":
-            text.append(" · decided by ")
+            text.append("\n    Decided by ")
             text.append_text(safe(challenge["decided_by"] or "—", single_line=True))
             text.append(" · told: " + ("yes" if challenge["raiser_told"] else "not yet"))
         for earlier in challenge["earlier_responses"]:

@@ -49,6 +49,11 @@ def check_summary(members: list[dict[str, Any]]) -> str:
 class ReportReader(ModalScreen[None]):
     """A version's sections, or what changed between two versions, to read and scroll; nothing to edit."""
 
+    # As tall as the terminal allows, the text scrolling inside while the title and hint stay in view.
+    CSS = """
+    ReportReader #report-reader { height: 90%; }
+    ReportReader #report-reader-body { height: 1fr; }
+    """
     BINDINGS = [Binding("escape", "close", "Close", id="report.close")]
 
     def __init__(self, title: str, body: Text) -> None:

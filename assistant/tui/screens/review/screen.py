@@ -57,7 +57,7 @@ class ReviewScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Home", id="review.home"),
         # Before the case's export, so on the Report tab X writes the highlighted version of the report.
-        Binding("x", "pane('export_version')", "Export version", id="review.report_export"),
+        Binding("x", "pane('export_version')", "Write", id="review.report_export"),
         Binding("x", "export", "Export", id="review.export"),
         Binding("f", "new_finding", "New finding", id="review.new_finding"),
         Binding("c", "comment", "Comment", id="review.comment"),
@@ -77,16 +77,16 @@ class ReviewScreen(Screen):
                 id="review.finding_priority_up"),
         Binding("right_square_bracket", "pane('priority_down')", "Priority down", key_display="]",
                 id="review.finding_priority_down"),
-        Binding("n", "pane('new_meeting')", "New meeting", id="review.meeting_add"),
-        Binding("p", "pane('add_person')", "Attended/absent", id="review.meeting_person"),
+        Binding("n", "pane('new_meeting')", "Meeting", id="review.meeting_add"),
+        Binding("p", "pane('add_person')", "People", id="review.meeting_person"),
         Binding("a", "pane('new_challenge')", "Challenge", id="review.challenge_add"),
         Binding("r", "pane('respond')", "Respond", id="review.challenge_respond"),
         Binding("t", "pane('mark_told')", "Told", id="review.challenge_told"),
-        Binding("d", "pane('draft')", "Draft version", id="review.report_draft"),
+        Binding("d", "pane('draft')", "Draft", id="review.report_draft"),
         Binding("v", "pane('view')", "Read", id="review.report_view"),
         Binding("c", "pane('compare')", "Compare", id="review.report_diff"),
         Binding("s", "pane('sign')", "Sign off", id="review.report_signoff"),
-        Binding("a", "pane('accuracy')", "Accuracy check", id="review.report_accuracy"),
+        Binding("a", "pane('accuracy')", "Accuracy", id="review.report_accuracy"),
     ]
 
     def __init__(self, case_id: str) -> None:
