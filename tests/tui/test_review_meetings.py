@@ -37,6 +37,10 @@ def _case_with_findings(tmp_path, count=1):
     return db, case_id, fax, found
 
 
+def _said(app):
+    return [n.message for n in app._notifications]
+
+
 def _option_text(screen, list_id, index):
     return str(screen.query_one(f"#{list_id}").get_option_at_index(index).prompt)
 
@@ -63,7 +67,7 @@ async def _submit(pilot, **values):
 async def test_a_first_meeting_its_people_three_challenges_and_the_responses(tmp_path):
     db, case_id, fax, (finding,) = _case_with_findings(tmp_path)
     app = make_app(db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await open_workspace(pilot)
         screen = app.screen
         await _tab(pilot, "tab-meetings")
@@ -75,7 +79,11 @@ async def test_a_first_meeting_its_people_three_challenges_and_the_responses(tmp
 
         await pilot.press("n")
         await _choose(pilot, 0)
-        await _submit(pilot, date="2026-05-04", facilitators="Lead reviewer, Reviewer 2", pack="First pack v1")
+        await _submit(pilot, date="4th May", facilitators="Lead reviewer, Reviewer 2", pack="First pack v1")
+        assert isinstance(app.screen, TextPrompt) and list_meetings(app.store, case_id) == []
+        assert "'4th May' is not a date; write it as YYYY-MM-DD." in str(app.screen.query_one("#prompt-error").render())
+        assert app.screen.query_one("#field-facilitators").value == "Lead reviewer, Reviewer 2"
+        await _submit(pilot, date="2026-05-04")
         for role, agency in (("Social Worker 1", "Children's services"), ("Probation Officer", "Probation")):
             await pilot.press("p")
             await _choose(pilot, 0)
@@ -154,6 +162,8 @@ async def test_a_first_meeting_its_people_three_challenges_and_the_responses(tmp
         await settle(pilot)
         assert challenge_log(app.store, case_id)[3]["raiser_told"] == 0
         assert app.screen is screen
+        assert _said(app)[-1] == "The challenge has no response yet, so there is nothing to tell."
+        assert "Second follow-on meeting · 2026-06-01" in _option_text(screen, "meeting-list", 4)
 
 
 async def test_the_report_drafted_compared_signed_off_and_exported(tmp_path):
@@ -166,7 +176,7 @@ async def test_the_report_drafted_compared_signed_off_and_exported(tmp_path):
     member = add_member(store, case_id, "Social Worker 1", "Children's services")
     store.close()
     app = make_app(db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await open_workspace(pilot)
         screen = app.screen
         await _tab(pilot, "tab-report")
@@ -237,12 +247,14 @@ async def test_the_report_drafted_compared_signed_off_and_exported(tmp_path):
         await _choose(pilot, 0)
         await _submit(pilot, path=str(written["md"]))
         assert isinstance(app.screen, TextPrompt) and written["md"].read_bytes() == before
+        assert "already exists" in str(app.screen.query_one("#prompt-error").render())
         await _submit(pilot, replace="yes")
         assert app.screen is screen
 
         await pilot.press("d")
         await settle(pilot)
         assert table.row_count == 3 and table.cursor_row == 2
+        assert _said(app)[-1].startswith("Drafted version 3 (it says on its first page that it follows a signed-off")
         await pilot.press("v")
         await pilot.pause()
         assert "follows version 2, which was signed off by Safeguarding partners' chair" in \

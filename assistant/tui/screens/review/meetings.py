@@ -37,8 +37,10 @@ OUTCOME_WORDS = {"accepted": "accepted", "partly": "partly accepted", "not-accep
 class MeetingsData:
     meetings: list[dict[str, Any]]
     challenges: list[dict[str, Any]]
-    # What a challenge can be about, as (about key, label): episodes, findings, report sections.
+    # What a new challenge can be about, as (about key, label): episodes, current findings, report sections.
     targets: list[tuple[str, str]]
+    # Every label a recorded challenge may point at, withdrawn findings included.
+    labels: dict[str, str]
 
 
 def about_targets(store: Any, case_id: str) -> list[tuple[str, str]]:
@@ -69,8 +71,11 @@ class MeetingsPane(ReviewPane):
 
     def fetch(self) -> Message:
         store = self.app.store
+        targets = about_targets(store, self.case_id)
+        withdrawn = {f"finding:{f['id']}": f"Finding (withdrawn) · {f['statement']}"
+                     for f in findings(store, self.case_id, include_withdrawn=True) if f["withdrawn_at"]}
         return self.Loaded(MeetingsData(list_meetings(store, self.case_id), challenge_log(store, self.case_id),
-                                        about_targets(store, self.case_id)))
+                                        targets, dict(targets) | withdrawn))
 
     async def on_meetings_pane_loaded(self, message: Loaded) -> None:
         await self.take(message.data)
@@ -94,9 +99,8 @@ class MeetingsPane(ReviewPane):
         return text
 
     def _challenge_entry(self, challenge: dict[str, Any]) -> Text:
-        labels = dict(self.loaded.targets)
-        about = labels.get(f"{challenge['about_kind']}:{challenge['about_id']}",
-                           f"{challenge['about_kind']} (withdrawn or removed)")
+        about = self.loaded.labels.get(f"{challenge['about_kind']}:{challenge['about_id']}",
+                                       f"{challenge['about_kind']} (since removed)")
         text = Text("  ◦ ", style="bold")
         text.append_text(safe(about, "bold", single_line=True))
         text.append("\n    Raised by ")
@@ -227,7 +231,7 @@ class MeetingsPane(ReviewPane):
                 return
             self._prompt(f"A challenge: {KIND_WORDS[kind]}", [("by", "Raised by (role)", ""),
                                                                ("text", "What was said", "")],
-                         dict(self.loaded.targets).get(about, ""), "Record", "recording the challenge",
+                         self.loaded.labels.get(about, ""), "Record", "recording the challenge",
                          lambda v: "challenge-" + add_challenge(self.app.store, meeting["id"], about, v["by"],
                                                                 kind, v["text"]))
 
