@@ -145,7 +145,8 @@ async def test_a_first_meeting_its_people_three_challenges_and_the_responses(tmp
         assert [c["outcome"] for c in log] == ["accepted", "not-accepted", "to-check"]
         assert log[1]["reason"] == "The records show no phone check." and log[1]["decided_by"] == "Review team"
         assert [c["raiser_told"] for c in log] == [1, 0, 0]
-        assert "Response: accepted\n    Decided by lead reviewer · told: yes" in _option_text(screen, "meeting-list", 1)
+        assert "Response: accepted\n    Decided by lead reviewer · told: yes" in \
+            _option_text(screen, "meeting-list", 1)
         assert "not accepted — The records show no phone check.\n    Decided by Review team · told: not yet" \
             in _option_text(screen, "meeting-list", 2)
         assert listing.highlighted == 1

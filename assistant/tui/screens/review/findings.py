@@ -53,8 +53,8 @@ class FindingsPane(ReviewPane):
 
     def parts(self) -> Iterable[Widget]:
         return [Static(Text("F drafts a finding against one of SCIE's underlying patterns · E revises the "
-                            "highlighted one (earlier wording kept) · W withdraws it with a reason · [ ] move it up or "
-                            "down the priority order"), classes="hint"),
+                            "highlighted one (earlier wording kept) · W withdraws it with a reason · [ ] move it "
+                            "up or down the priority order"), classes="hint"),
                 OptionList(id="finding-list")]
 
     def fetch(self) -> Message:
