@@ -350,3 +350,17 @@ def test_report_tab_snapshot(snap_compare, tmp_path):
     app, case_id = _reviewed_demo(tmp_path)
     assert snap_compare(app, terminal_size=(100, 32),
                         run_before=lambda pilot: _open_tab(pilot, case_id, "tab-report", "#report-versions"))
+
+
+async def test_help_lists_the_new_keys_with_their_tab(tmp_path):
+    db, case_id, fax, found = _case_with_findings(tmp_path)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_workspace(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        shown = str(app.screen.query_one("#help-text").render())
+        assert "N                  Meetings tab: add a follow-on meeting (first, second or accuracy check)" in shown
+        assert "[                  Findings tab: move the highlighted finding up the priority order" in shown
+        assert "X                  Report tab: write the highlighted version as Markdown or Word" in shown
+        assert "Left_square_bracket" not in shown

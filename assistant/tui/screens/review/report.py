@@ -104,6 +104,9 @@ class ReportPane(ReviewPane):
 
     KEYS = ("draft", "view", "compare", "sign", "export_version", "accuracy")
 
+    # The version to highlight after the next redraw (one just drafted).
+    follow: int | None = None
+
     class Loaded(Message):
         def __init__(self, data: ReportData) -> None:
             super().__init__()
@@ -140,7 +143,11 @@ class ReportPane(ReviewPane):
                           check_summary(self.loaded.checks.get(version["number"], [])), key=str(version["number"]))
         if not self.versions:
             table.add_row(Text("No version yet: press D to draft one.", style="dim"), "", "", "", "", key="none")
-        restore_table_place(table, place)
+        if self.follow is not None and self.versions:
+            table.move_cursor(row=table.get_row_index(str(self.follow)), animate=False)
+        else:
+            restore_table_place(table, place)
+        self.follow = None
 
     def highlighted(self) -> dict[str, Any] | None:
         if not self.versions or not self.query("#report-versions"):
@@ -149,24 +156,14 @@ class ReportPane(ReviewPane):
         row = self.query_one("#report-versions", DataTable).cursor_row
         return self.versions[min(max(row, 0), len(self.versions) - 1)]
 
-    def _go_to(self, number: int) -> None:
-        """Highlight a version once the table has been redrawn with it."""
-        def move() -> None:
-            table = self.query_one("#report-versions", DataTable)
-            try:
-                table.move_cursor(row=table.get_row_index(str(number)), animate=False)
-            except Exception:  # noqa: BLE001 - not drawn yet: the cursor stays where it was
-                pass
-        self.set_timer(0.3, move)
-
     # ---------------------------------------------------------------- the keys
     def draft(self) -> None:
         number = draft_report(self.app.store, self.app.structure, self.case_id)
         signed = any(v["signed_by"] for v in self.versions)
         self.app.say(f"Drafted version {number}" + (" (it says on its first page that it follows a signed-off "
                                                     "version)." if signed else "."))
+        self.follow = number
         self.reload()
-        self._go_to(number)
 
     def view(self) -> None:
         version = self.highlighted()
