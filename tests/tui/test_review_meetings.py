@@ -210,8 +210,8 @@ async def test_the_report_drafted_compared_signed_off_and_exported(tmp_path):
         await _choose(pilot, 0)
         changes = str(app.screen.query_one("#report-reader-text").render())
         assert "Findings: changed" in changes and "Introduction: unchanged" in changes
-        assert "- How it showed in this case: The concern form went by fax alone." in changes
-        assert "+- How it showed in this case: The concern form went by two faxes, neither confirmed." in changes
+        assert "− How it showed in this case: The concern form went by fax alone." in changes
+        assert "+ How it showed in this case: The concern form went by two faxes, neither confirmed." in changes
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen and screen.focused is table and table.cursor_row == 1
@@ -232,6 +232,7 @@ async def test_the_report_drafted_compared_signed_off_and_exported(tmp_path):
             await pilot.press("x")
             await _choose(pilot, index)
             await _submit(pilot, path=str(out))
+            assert app.screen is screen and _said(app)[-1] == f"Exported: {out}"
             written[fmt] = out
         markdown = written["md"].read_text(encoding="utf-8")
         word = "\n".join(p.text for p in docx.Document(written["docx"]).paragraphs)

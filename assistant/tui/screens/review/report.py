@@ -93,8 +93,13 @@ def diff_text(sections: list[dict[str, Any]]) -> Text:
         text.append(f"{section['title']}: ", style="bold")
         text.append("changed\n" if section["changed"] else "unchanged\n", style="bold" if section["changed"] else "dim")
         for line in section["lines"]:
-            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
-            text.append_text(safe("  " + line, style))
+            if line.startswith("@@"):  # where the next change is: a gap marker reads better than line numbers
+                text.append("  ⋯\n", style="dim")
+                continue
+            mark, body = line[:1], line[1:]
+            body = body[2:] if body.startswith("- ") else body  # the section's own bullet, not the change
+            marker, style = {"+": ("+ ", "green"), "-": ("− ", "red")}.get(mark, ("  ", "dim"))
+            text.append_text(safe(f"  {marker}{body}", style))
             text.append("\n")
     return text
 
@@ -218,22 +223,21 @@ class ReportPane(ReviewPane):
                                         f"report-{safe_stem(reference)}-v{version['number']}", fmt)
 
             def write(prompt: TextPrompt, values: dict[str, str]) -> None:
+                # Runs in a worker thread (a long report takes a moment to lay out as Word).
                 replace = values["replace"].strip().lower() in ("y", "yes")
-                self._write(fmt, Path(values["path"]).expanduser(), version["number"], replace)
+                written = export_report(self.app.store, self.screen.case, fmt, Path(values["path"]).expanduser(),
+                                        number=version["number"], force=replace)
+                self.app.call_from_thread(self.app.say, f"Exported: {written}")
 
             self.app.push_screen(TextPrompt(
                 f"Write version {version['number']} as {FORMAT_LABELS[fmt]}",
                 [("path", "File", str(target)), ("replace", "Replace the file if it is already there? (yes/no)", "no")],
                 "An existing file is kept unless you say yes; a database is never replaced.", "Write",
-                action=write, what="the export"), shielded(self.app, lambda _: None))
+                action=write, what="the export", background=True), shielded(self.app, lambda _: None))
 
         self.app.push_screen(Choice(f"Write version {version['number']} as", [
             (Text(label), fmt) for fmt, label in FORMAT_LABELS.items()], "Enter to choose · Esc to cancel"),
             shielded(self.app, chosen))
-
-    def _write(self, fmt: str, path: Path, number: int, replace: bool) -> None:
-        written = export_report(self.app.store, self.screen.case, fmt, path, number=number, force=replace)
-        self.app.say(f"Exported: {written}")
 
     def accuracy(self) -> None:
         version = self.highlighted()
