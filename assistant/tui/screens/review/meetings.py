@@ -255,12 +255,16 @@ class MeetingsPane(ReviewPane):
         def chosen(outcome: str | None) -> None:
             if outcome is None:
                 return
+
+            def record(values: dict[str, str]) -> str:
+                respond(self.app.store, challenge["id"], outcome, reason=values["reason"],
+                        decided_by=values["decided"])
+                return f"challenge-{challenge['id']}"
+
             self._prompt(f"Response: {OUTCOME_WORDS[outcome]}",
                          [("decided", "Who decided (by role)", challenge["decided_by"] or "lead reviewer"),
                           ("reason", "The reason" + (" (needed)" if outcome == "not-accepted" else ""), "")],
-                         "The person who raised it is then told (T).", "Record", "recording the response",
-                         lambda v: respond(self.app.store, challenge["id"], outcome, reason=v["reason"],
-                                           decided_by=v["decided"]) or f"challenge-{challenge['id']}")
+                         "The person who raised it is then told (T).", "Record", "recording the response", record)
 
         self.app.push_screen(Choice("The team's response", [(Text(OUTCOME_WORDS[o]), o) for o in OUTCOMES],
                                     "Enter to choose · Esc to cancel"), shielded(self.app, chosen))
