@@ -1,6 +1,7 @@
 """The Findings tab: every finding drafted so far, each against one of SCIE's underlying patterns, with
-its earlier wordings; F drafts one, E revises the highlighted one, W withdraws it with a reason
-(a withdrawn finding stays listed, marked withdrawn, with the reason)."""
+its earlier wordings, in priority order (the number is its place); F drafts one, E revises the highlighted
+one, W withdraws it with a reason (a withdrawn finding stays listed, after the others, marked withdrawn,
+with the reason), [ and ] move it up or down the priority order."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from assistant.report import prioritised_findings, set_priorities
 from assistant.review import FINDING_TITLES, case_episodes, findings
 from assistant.revisions import finding_history, load_finding_draft, withdraw_finding
 from assistant.store import StoreError
@@ -37,7 +39,10 @@ class FindingsData:
 class FindingsPane(ReviewPane):
     """Every finding in full, with the episodes it rests on and the wording it replaced."""
 
-    KEYS = ("edit", "withdraw")
+    KEYS = ("edit", "withdraw", "priority_up", "priority_down")
+
+    # The finding to highlight after the next redraw (one just moved in the priority order).
+    follow: str | None = None
 
     class Loaded(Message):
         def __init__(self, data: FindingsData) -> None:
@@ -46,13 +51,16 @@ class FindingsPane(ReviewPane):
 
     def parts(self) -> Iterable[Widget]:
         return [Static(Text("F drafts a finding against one of SCIE's underlying patterns · E revises the "
-                            "highlighted one (earlier wording kept) · W withdraws it with a reason"), classes="hint"),
+                            "highlighted one (earlier wording kept) · W withdraws it with a reason · [ ] move it "
+                            "up or down the priority order"), classes="hint"),
                 OptionList(id="finding-list")]
 
     def fetch(self) -> Message:
         store = self.app.store
         titles = {e["id"]: e["title"] for e in case_episodes(store, self.case_id)}
-        every = findings(store, self.case_id, include_withdrawn=True)
+        # Current findings in priority order, then the withdrawn ones (which have no place in it).
+        every = prioritised_findings(store, self.case_id) + [
+            f for f in findings(store, self.case_id, include_withdrawn=True) if f["withdrawn_at"]]
         return self.Loaded(FindingsData(every, titles, {f["id"]: finding_history(store, f["id"]) for f in every}))
 
     async def on_findings_pane_loaded(self, message: Loaded) -> None:
@@ -64,7 +72,8 @@ class FindingsPane(ReviewPane):
 
     def _entry(self, number: int, finding: dict[str, Any]) -> Text:
         structure = self.app.structure
-        text = Text(f"Finding {number} · {structure.tag_by_id[finding['typology_tag']].label}", style="bold")
+        place = "Withdrawn finding" if finding["withdrawn_at"] else f"Finding {number}"
+        text = Text(f"{place} · {structure.tag_by_id[finding['typology_tag']].label}", style="bold")
         if finding["withdrawn_at"]:
             text.append(f"  WITHDRAWN {finding['withdrawn_at'][:10]}: ", style="bold")
             text.append_text(safe(finding["withdrawn_reason"] or ""))
@@ -96,7 +105,12 @@ class FindingsPane(ReviewPane):
         if not self.findings:
             options.add_option(Option(Text("No findings drafted yet: press F.", style="dim"), id="none",
                                       disabled=True))
-        restore_highlight(options, place)
+        ids = [f["id"] for f in self.findings]
+        if self.follow in ids:
+            options.highlighted = ids.index(self.follow)
+        else:
+            restore_highlight(options, place)
+        self.follow = None
 
     def highlighted(self) -> dict[str, Any] | None:
         if not self.findings or not self.query("#finding-list"):
@@ -162,3 +176,25 @@ class FindingsPane(ReviewPane):
             "It stays listed, marked withdrawn with the reason, and leaves the analysis packs.", "Withdraw",
             action=withdraw_it, what="withdrawing the finding"),
             shielded(self.app, lambda _: self.screen.refresh_all()))
+
+    # ---------------------------------------------------------------- the priority order
+    def _move(self, step: int) -> None:
+        finding = self.highlighted()
+        if finding is None or finding["withdrawn_at"]:
+            self.app.say("Highlight a current finding to move it in the priority order.")
+            return
+        order = [f["id"] for f in self.findings if not f["withdrawn_at"]]
+        index = order.index(finding["id"])
+        if not 0 <= index + step < len(order):
+            self.app.say("It is already " + ("first." if step < 0 else "last."))
+            return
+        order[index], order[index + step] = order[index + step], order[index]
+        set_priorities(self.app.store, self.case_id, order)
+        self.follow = finding["id"]
+        self.reload()
+
+    def priority_up(self) -> None:
+        self._move(-1)
+
+    def priority_down(self) -> None:
+        self._move(1)

@@ -29,9 +29,11 @@ from assistant.tui.screens.review.coverage import CoveragePane
 from assistant.tui.screens.review.episodes import EpisodesPane
 from assistant.tui.screens.review.findings import FindingsPane
 from assistant.tui.screens.review.influences import InfluencesPane
+from assistant.tui.screens.review.meetings import MeetingsPane
 from assistant.tui.screens.review.notes import NotesPane
 from assistant.tui.screens.review.panes import ReviewPane
 from assistant.tui.screens.review.story import QuestionsScreen, StoryPane, context_lines
+from assistant.tui.screens.review.report import ReportPane
 from assistant.workflows import export_case_to
 
 EXPORT_LABELS = ("Analysis pack (Markdown)", "Analysis pack (Word)", "Notes as CSV (with the codebook)",
@@ -56,6 +58,8 @@ class ReviewScreen(Screen):
     # only on its own tab, so one letter can mean one thing per tab (E links moments, or edits a finding).
     BINDINGS = [
         Binding("escape", "back", "Home", id="review.home"),
+        # Before the case's export, so on the Report tab X writes the highlighted version of the report.
+        Binding("x", "pane('export_version')", "Write", id="review.report_export"),
         Binding("x", "export", "Export", id="review.export"),
         Binding("f", "new_finding", "New finding", id="review.new_finding"),
         Binding("c", "comment", "Comment", id="review.comment"),
@@ -75,6 +79,20 @@ class ReviewScreen(Screen):
         Binding("a", "pane('differ')", "Accounts differ", id="review.story_differ"),
         Binding("o", "pane('card')", "Open card", id="review.story_card"),
         Binding("q", "questions", "The review's questions", show=False, id="review.questions"),
+        Binding("left_square_bracket", "pane('priority_up')", "Priority up", key_display="[",
+                id="review.finding_priority_up"),
+        Binding("right_square_bracket", "pane('priority_down')", "Priority down", key_display="]",
+                id="review.finding_priority_down"),
+        Binding("n", "pane('new_meeting')", "Meeting", id="review.meeting_add"),
+        Binding("p", "pane('add_person')", "People", id="review.meeting_person"),
+        Binding("a", "pane('new_challenge')", "Challenge", id="review.challenge_add"),
+        Binding("r", "pane('respond')", "Respond", id="review.challenge_respond"),
+        Binding("t", "pane('mark_told')", "Told", id="review.challenge_told"),
+        Binding("d", "pane('draft')", "Draft", id="review.report_draft"),
+        Binding("v", "pane('view')", "Read", id="review.report_view"),
+        Binding("c", "pane('compare')", "Compare", id="review.report_diff"),
+        Binding("s", "pane('sign')", "Sign off", id="review.report_signoff"),
+        Binding("a", "pane('accuracy')", "Accuracy", id="review.report_accuracy"),
     ]
 
     def __init__(self, case_id: str) -> None:
@@ -96,6 +114,8 @@ class ReviewScreen(Screen):
             yield NotesPane("Notes", self.case_id, id="tab-notes")
             yield FindingsPane("Findings", self.case_id, id="tab-findings")
             yield ConversationsPane("Conversations", self.case_id, id="tab-conversations")
+            yield MeetingsPane("Meetings", self.case_id, id="tab-meetings")
+            yield ReportPane("Report", self.case_id, id="tab-report")
         yield Footer()
 
     def on_mount(self) -> None:
