@@ -169,3 +169,19 @@ def test_every_preparation_command_takes_a_short_id(db, tmp_path):
     ok(run(db, "question", "edit", question[:8], "--text", "How did agencies share what they knew?"))
     ok(run(db, "question", "remove", question[:8]))
     refused(run(db, "question", "remove", "ffffffff"), "no question whose id starts with")
+
+
+def test_a_member_who_checked_the_report_stays_and_an_edit_that_changes_nothing_needs_no_reason(db, structure):
+    from assistant.casegroup import add_member
+    from assistant.report import draft_report, record_accuracy_check
+
+    store = open_store(db)
+    case_id = store.scalar("SELECT id FROM cases")
+    member = add_member(store, case_id, "Teacher 1", "Education")
+    draft_report(store, structure, case_id)
+    record_accuracy_check(store, case_id, 1, member, "confirmed")
+    store.close()
+    before = digest(db)
+    refused(run(db, "group", "remove", member[:8], "--reason", "Added by mistake"), "checked the report")
+    assert ok(run(db, "group", "edit", member[:8], "--role", "Teacher 1")) == "Nothing to change."
+    assert digest(db) == before
