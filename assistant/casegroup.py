@@ -3,13 +3,17 @@ role label and agency (never a name), and where each stands before, during and a
 
 A member moves from *to invite* to *letter sent* to *conversation arranged*; once linked to their
 conversation the rest follows that conversation's record by itself: *held*, *record sent for checking*,
-*checked*. A member who is absent or declined is recorded with a reason.
+*checked*. A member who is absent or declined is recorded with a reason. A member's role label and agency can be
+corrected (the earlier value kept, unless it was a person's name) and a member added by mistake removed;
+a member whose role label and agency fit exactly one conversation of the case is linked to it.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from assistant.previous import keep_previous
 from assistant.safe_text import clean_input
 from assistant.store import Store, StoreError, checksum, new_id, now
 
@@ -39,6 +43,9 @@ NEXT_STEPS = {
 _FROM_CONVERSATION = {"in_progress": "held", "ended": "held", "sent_for_checking": "sent_for_checking",
                       "checked": "checked"}
 MAX_FIELD_CHARS = 200
+MAX_REASON = 500
+# Kept in place of an earlier value the lead says was a person's name: the name itself is not kept.
+NAME_REMOVED = "[a person's name, removed]"
 
 _SELECT = """SELECT m.*, v.status AS conversation_status FROM case_group_members m
              LEFT JOIN conversations v ON v.id = m.conversation_id"""
@@ -80,6 +87,7 @@ def add_member(store: Store, case_id: str, role: str, agency: str = "", actor: s
             "INSERT INTO case_group_members (id, case_id, role, agency, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?)", (member_id, case_id, role, agency, stamp, stamp))
         store.event("create", "case_group_member", member_id, {"case": case_id}, actor)
+    link_if_one_matches(store, member_id, actor)
     return member_id
 
 
@@ -190,3 +198,97 @@ def link_conversation(store: Store, member_id: str, conversation_id: str, actor:
         conn.execute("UPDATE case_group_members SET conversation_id = ?, updated_at = ? WHERE id = ?",
                      (conversation_id, now(), member_id))
         store.event("link", "case_group_member", member_id, {"conversation": conversation_id}, actor)
+
+
+# ------------------------------------------------------------------ corrections and conversations held
+
+
+def _reason(reason: str, what: str) -> str:
+    text = " ".join(clean_input(reason or "").text.split())
+    if len(text) < 3:
+        raise CaseGroupError(f"Give a short reason for {what}; it is kept with the change.")
+    return text[:MAX_REASON]
+
+
+def _same_person(role: str, agency: str) -> tuple[str, str]:
+    """What a role label and agency are compared by: case and spacing aside."""
+    return " ".join(role.split()).casefold(), " ".join(agency.split()).casefold()
+
+
+def unlinked_conversations(store: Store, member_id: str) -> list[dict[str, Any]]:
+    """The case's live conversations that no member holds yet, those whose role label and agency are the
+    member's (`matches`) first: what a member can be linked to."""
+    member = get_member(store, member_id)
+    rows = store.query(
+        """SELECT v.id, v.practitioner_role, v.agency, v.status FROM conversations v
+           WHERE v.case_id = ? AND v.mode = 'live'
+             AND NOT EXISTS (SELECT 1 FROM case_group_members m WHERE m.conversation_id = v.id)
+           ORDER BY v.rowid""", (member["case_id"],))
+    wanted = _same_person(member["role"], member["agency"])
+    for row in rows:
+        row["matches"] = _same_person(row["practitioner_role"], row["agency"]) == wanted
+        row["status_label"] = STATUS_LABELS[_FROM_CONVERSATION[row["status"]]]
+    return sorted(rows, key=lambda row: not row["matches"])
+
+
+def link_if_one_matches(store: Store, member_id: str, actor: str = "lead reviewer") -> str | None:
+    """Link a member still without a conversation to the one conversation of the case with their role
+    label and agency and no member yet; returns its id, or None when none or several fit (then the
+    lead chooses: `unlinked_conversations`)."""
+    member = get_member(store, member_id)
+    if member["conversation_id"] or member["recorded_status"] in NEEDS_REASON:
+        return None
+    fitting = [c["id"] for c in unlinked_conversations(store, member_id) if c["matches"]]
+    if len(fitting) != 1:
+        return None
+    link_conversation(store, member_id, fitting[0], actor)
+    return fitting[0]
+
+
+def edit_member(store: Store, member_id: str, *, role: str | None = None, agency: str | None = None,
+                reason: str = "", was_a_name: bool = False, actor: str = "lead reviewer",
+                ) -> tuple[list[str], str | None]:
+    """Correct a member's role label and/or agency, with a reason; each earlier value is kept, except that
+    `was_a_name` keeps only NAME_REMOVED in its place. Returns the fields changed and the conversation
+    the corrected member was then linked to (or None)."""
+    member = get_member(store, member_id)
+    new = {"role": None if role is None else _text(role, "role label", required=True),
+           "agency": None if agency is None else _text(agency, "agency")}
+    changed = [field for field, value in new.items() if value is not None and value != member[field]]
+    if not changed:
+        return [], None
+    reason = _reason(reason, "the correction")
+    with store.write() as conn:
+        for field in changed:
+            keep_previous(conn, "case_group_member", member_id, field, NAME_REMOVED if was_a_name else member[field],
+                          actor=actor, reason=reason, case_id=member["case_id"])
+            conn.execute(f"UPDATE case_group_members SET {field} = ?, updated_at = ? WHERE id = ?",
+                         (new[field], now(), member_id))
+        # A name's checksum is not kept either: a short name could be found from it.
+        old = {} if was_a_name else {field: checksum(member[field]) for field in changed}
+        store.event("edit", "case_group_member", member_id,
+                    {"fields": changed, "old": old, "was_a_name": was_a_name, "reason_checksum": checksum(reason)},
+                    actor)
+    return changed, link_if_one_matches(store, member_id, actor)
+
+
+def remove_member(store: Store, member_id: str, reason: str, *, was_a_name: bool = False,
+                  actor: str = "lead reviewer") -> None:
+    """Remove a member added by mistake, with a reason; who they were is kept in the case's history
+    (their role label as NAME_REMOVED when `was_a_name`). A member linked to a conversation, or who has
+    checked the report, stays."""
+    member = get_member(store, member_id)
+    if member["conversation_id"]:
+        raise CaseGroupError("This member is already linked to a conversation, so they cannot be removed; "
+                             "their part follows that conversation's record.")
+    if store.one("SELECT 1 AS one FROM report_accuracy_checks WHERE member_id = ?", (member_id,)) is not None:
+        raise CaseGroupError("This member has checked the report for accuracy, so they cannot be removed.")
+    reason = _reason(reason, "removing the member")
+    who = {"role": NAME_REMOVED if was_a_name else member["role"], "agency": member["agency"]}
+    with store.write() as conn:
+        keep_previous(conn, "case_group_member", member_id, "removed", json.dumps(who), actor=actor, reason=reason,
+                      case_id=member["case_id"])
+        conn.execute("DELETE FROM case_group_members WHERE id = ?", (member_id,))
+        store.event("delete", "case_group_member", member_id,
+                    {"case": member["case_id"], "was_a_name": was_a_name, "reason_checksum": checksum(reason)},
+                    actor)

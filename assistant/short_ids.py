@@ -19,6 +19,9 @@ KINDS = {
     "finding": ("findings", "finding", "`finding list`"),
     "note": ("notes", "note", None),
     "comment": ("comments", "comment", None),
+    "member": ("case_group_members", "case-group member", "`group list`"),
+    "question": ("review_questions", "question", "`question list`"),
+    "prepared_query": ("prepared_queries", "prepared query", "`query list`"),
 }
 _COMPLETE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

@@ -28,6 +28,31 @@ def _case(store, reference: str) -> dict:
     return get_case(store, reference)
 
 
+def _id(store, kind: str, text: str) -> str:
+    """The one id of `kind` that starts with `text`, as every command accepts (see assistant.short_ids)."""
+    from assistant.short_ids import resolve_id
+
+    return resolve_id(store, kind, text)
+
+
+def _tell_link(store, member_id: str, linked: str | None) -> None:
+    """Say on stderr that a member was linked to the conversation already held, or which conversations
+    fit them when more than one does (stdout stays what the command prints)."""
+    from assistant.casegroup import get_member, unlinked_conversations
+    from assistant.short_ids import short_id
+
+    if linked:
+        status = get_member(store, member_id)["status_label"]
+        click.echo(f"Linked to the conversation {short_id(linked)} with the same role label and agency "
+                   f"(now: {status}).", err=True)
+        return
+    fitting = [c["id"] for c in unlinked_conversations(store, member_id) if c["matches"]]
+    if len(fitting) > 1:
+        click.echo(f"{len(fitting)} conversations of this case have this role label and agency "
+                   f"({', '.join(short_id(c) for c in fitting)}); link the right one with: learning-together "
+                   f"group link {short_id(member_id)} --conversation ID", err=True)
+
+
 # ------------------------------------------------------------------ the case group
 @click.group()
 def group() -> None:
@@ -41,10 +66,12 @@ def group() -> None:
 @click.pass_context
 def group_add(ctx: click.Context, reference: str, role: str, agency: str) -> None:
     """Add a member of the case group; prints the member's id."""
-    from assistant.casegroup import add_member
+    from assistant.casegroup import add_member, get_member
 
     store, case_id = open_case(ctx, reference, _case)
-    click.echo(add_member(store, case_id, role, agency, actor="cli"))
+    member_id = add_member(store, case_id, role, agency, actor="cli")
+    click.echo(member_id)
+    _tell_link(store, member_id, get_member(store, member_id)["conversation_id"])
 
 
 @group.command("list")
@@ -79,7 +106,8 @@ def group_set(ctx: click.Context, member_id: str, status: str, reason: str) -> N
     """Record where a member stands before their conversation (the rest follows the conversation)."""
     from assistant.casegroup import STATUS_LABELS, set_member_status
 
-    set_member_status(_store(ctx), member_id, STATUS_WORDS[status], reason, actor="cli")
+    store = _store(ctx)
+    set_member_status(store, _id(store, "member", member_id), STATUS_WORDS[status], reason, actor="cli")
     click.echo(f"Recorded: {STATUS_LABELS[STATUS_WORDS[status]]}.")
 
 
@@ -93,8 +121,59 @@ def group_arrange(ctx: click.Context, member_id: str, date: str, time_: str, pla
     """Record the date, time and place of a member's conversation (they appear in the letter)."""
     from assistant.casegroup import set_arrangements
 
-    set_arrangements(_store(ctx), member_id, date=date, time=time_, place=place, actor="cli")
+    store = _store(ctx)
+    set_arrangements(store, _id(store, "member", member_id), date=date, time=time_, place=place, actor="cli")
     click.echo("Recorded the arrangements.")
+
+
+@group.command("edit")
+@click.argument("member_id")
+@click.option("--role", default=None, help="The corrected role label (never a name).")
+@click.option("--agency", default=None, help="The corrected agency.")
+@click.option("--reason", default="", help="Why it is corrected (kept with the earlier value).")
+@click.option("--was-a-name", is_flag=True, help="The earlier value was a person's name: do not keep it.")
+@click.pass_context
+def group_edit(ctx: click.Context, member_id: str, role: str | None, agency: str | None, reason: str,
+               was_a_name: bool) -> None:
+    """Correct a member's role label or agency (the earlier value is kept, unless it was a name)."""
+    from assistant.casegroup import edit_member, get_member
+
+    store = _store(ctx)
+    member_id = _id(store, "member", member_id)
+    changed, linked = edit_member(store, member_id, role=role, agency=agency, reason=reason, was_a_name=was_a_name,
+                                  actor="cli")
+    member = get_member(store, member_id)
+    who = member["role"] + (f", {member['agency']}" if member["agency"] else "")
+    click.echo(f"Corrected: {visible(who)}." if changed else "Nothing to change.")
+    _tell_link(store, member_id, linked)
+
+
+@group.command("remove")
+@click.argument("member_id")
+@click.option("--reason", default="", help="Why the member is removed (kept in the case's history).")
+@click.option("--was-a-name", is_flag=True, help="Their role label was a person's name: do not keep it.")
+@click.pass_context
+def group_remove(ctx: click.Context, member_id: str, reason: str, was_a_name: bool) -> None:
+    """Remove a member added by mistake (not one linked to a conversation)."""
+    from assistant.casegroup import remove_member
+
+    store = _store(ctx)
+    remove_member(store, _id(store, "member", member_id), reason, was_a_name=was_a_name, actor="cli")
+    click.echo("Removed the member.")
+
+
+@group.command("link")
+@click.argument("member_id")
+@click.option("--conversation", "conversation_id", required=True, help="The conversation's id (a prefix will do).")
+@click.pass_context
+def group_link(ctx: click.Context, member_id: str, conversation_id: str) -> None:
+    """Link a member to their conversation already held: their status then follows it."""
+    from assistant.casegroup import get_member, link_conversation
+
+    store = _store(ctx)
+    member_id = _id(store, "member", member_id)
+    link_conversation(store, member_id, _id(store, "conversation", conversation_id), actor="cli")
+    click.echo(f"Linked; now: {get_member(store, member_id)['status_label']}.")
 
 
 # ------------------------------------------------------------------ the introductory letter
@@ -112,7 +191,8 @@ def letter(ctx: click.Context, member_id: str, fmt: str, out: Path, template: Pa
     """Write a member's introductory letter as Markdown or Word."""
     from assistant.workflows import export_letter_to
 
-    result = export_letter_to(_store(ctx), member_id, fmt, out, force=force, mark_sent=sent, template=template,
+    store = _store(ctx)
+    result = export_letter_to(store, _id(store, "member", member_id), fmt, out, force=force, mark_sent=sent, template=template,
                               actor="cli")
     for path in result.paths:
         click.echo(f"Wrote {visible(str(path))}")
@@ -165,7 +245,8 @@ def question_edit(ctx: click.Context, question_id: str, text: str) -> None:
     """Reword one of the review's questions."""
     from assistant.review_questions import edit_question
 
-    edit_question(_store(ctx), question_id, text, actor="cli")
+    store = _store(ctx)
+    edit_question(store, _id(store, "question", question_id), text, actor="cli")
     click.echo("Reworded the question.")
 
 
@@ -176,7 +257,8 @@ def question_remove(ctx: click.Context, question_id: str) -> None:
     """Remove one of the review's questions (and which findings answered it)."""
     from assistant.review_questions import remove_question
 
-    remove_question(_store(ctx), question_id, actor="cli")
+    store = _store(ctx)
+    remove_question(store, _id(store, "question", question_id), actor="cli")
     click.echo("Removed the question.")
 
 
@@ -189,7 +271,9 @@ def question_link(ctx: click.Context, finding_id: str, question_id: str, remove:
     """Record that a finding answers one of the review's questions."""
     from assistant.review_questions import link_finding, unlink_finding
 
-    (unlink_finding if remove else link_finding)(_store(ctx), finding_id, question_id, actor="cli")
+    store = _store(ctx)
+    (unlink_finding if remove else link_finding)(store, _id(store, "finding", finding_id),
+                                                 _id(store, "question", question_id), actor="cli")
     click.echo("Unlinked." if remove else "Linked.")
 
 
@@ -203,7 +287,8 @@ def _conversation(ctx: click.Context, conversation_id: str, actor: str = "cli"):
     from assistant.conversation import Conversation
     from assistant.structure import load_structure
 
-    return Conversation(_store(ctx), load_structure(), conversation_id, actor=actor)
+    store = _store(ctx)
+    return Conversation(store, load_structure(), _id(store, "conversation", conversation_id), actor=actor)
 
 
 @query.command("add")
@@ -254,7 +339,8 @@ def query_ask(ctx: click.Context, query_id: str, conversation_id: str, author_ro
     """Bring a prepared query into the conversation, as a note in Questions from the wider picture."""
     from assistant.conversation.prepared import ask_prepared_query
 
-    note_id = ask_prepared_query(_conversation(ctx, conversation_id), query_id, author_role)
+    conversation = _conversation(ctx, conversation_id)
+    note_id = ask_prepared_query(conversation, _id(conversation.store, "prepared_query", query_id), author_role)
     click.echo(f"Added note {note_id}.")
 
 
@@ -266,7 +352,8 @@ def query_remove(ctx: click.Context, query_id: str, conversation_id: str) -> Non
     """Remove a prepared query that has not been asked."""
     from assistant.conversation.prepared import remove_prepared_query
 
-    remove_prepared_query(_conversation(ctx, conversation_id), query_id)
+    conversation = _conversation(ctx, conversation_id)
+    remove_prepared_query(conversation, _id(conversation.store, "prepared_query", query_id))
     click.echo("Removed the prepared query.")
 
 

@@ -167,7 +167,7 @@ def test_prepared_queries_are_neither_listed_nor_counted_until_the_gate_opens(cl
     assert listed["queries"][0]["asked"] is True
     before = _digest(db)
     _refused(cli("query", "add", "--conversation", conversation_id, "--text", " ", db=db), "cannot be empty")
-    _refused(cli("query", "add", "--conversation", "nope", "--text", "A query", db=db), "does not exist")
+    _refused(cli("query", "add", "--conversation", "nope", "--text", "A query", db=db), "no conversation whose id starts with")
     assert _digest(db) == before
 
 

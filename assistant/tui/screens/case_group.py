@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from assistant.casegroup import (
-    NEEDS_REASON, NEXT_STEPS, RECORDED_STATUSES, STATUS_LABELS, add_member, list_members,
+    NEEDS_REASON, NEXT_STEPS, RECORDED_STATUSES, STATUS_LABELS, add_member, get_member, list_members,
     set_arrangements, set_member_status,
 )
 from assistant.cases import add_case, list_cases
@@ -28,12 +28,13 @@ from assistant.safe_text import visible
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
+from assistant.tui.screens import member_corrections
 from assistant.tui.screens.dialogs import Choice, TextPrompt
 from assistant.workflows import export_letter_to
 
 NEW_CASE = "__new__"
 NAME_WARNING = ("That role label looks like a person's name; the case group keeps role labels and agencies "
-                "only, so please change it to a role label.")
+                "only, so please change it to a role label (E).")
 # The letter's choices: the format, and whether writing it also records that it went out.
 LETTER_CHOICES = [
     ("Word, and record that it was sent", ("docx", True)),
@@ -53,6 +54,9 @@ class MembersTable(DataTable):
 
     BINDINGS = [
         Binding("a", "screen.add_member", "Add member", id="group.add"),
+        Binding("e", "screen.edit_member", "Edit", id="group.edit"),
+        Binding("x", "screen.remove_member", "Remove", id="group.remove"),
+        Binding("c", "screen.link_conversation", "Link conversation", id="group.link"),
         Binding("l", "screen.letter", "Letter", id="group.letter"),
         Binding("s", "screen.status", "Status", id="group.status"),
         Binding("t", "screen.arrangements", "Time and place", id="group.arrangements"),
@@ -95,7 +99,8 @@ class CaseGroupScreen(Screen):
         yield Header()
         with Vertical(id="prepare"):
             yield Static(id="prepare-title")
-            yield Static(Text("The case group  (A add · L letter · S status · T time and place)"),
+            yield Static(Text("The case group  (A add · E edit · X remove · C link · L letter · S status · "
+                              "T time and place)"),
                          classes="prepare-heading")
             yield MembersTable(id="members", cursor_type="row", zebra_stripes=True)
             yield Static(Text("The review's questions  (Tab here: A add · E edit · D remove)"),
@@ -206,12 +211,28 @@ class CaseGroupScreen(Screen):
             self.refresh_all(member=member_id)
             if looks_like_full_name(values["role"]):
                 self.app.say(NAME_WARNING)
+            member_corrections.tell_link(self.app, member_id, get_member(self.app.store, member_id)["conversation_id"])
 
         self.app.push_screen(TextPrompt(
             "Add a member of the case group",
             [("role", "Role label, e.g. Social Worker 1 (no names)", ""), ("agency", "Agency", "")],
             explanation="The frontline practitioners and first-line managers involved in the case.",
             confirm="Add", action=add, what="adding the member"))
+
+    @guarded
+    def action_edit_member(self) -> None:
+        if (member := self._member()) is not None:
+            member_corrections.edit(self, member)
+
+    @guarded
+    def action_remove_member(self) -> None:
+        if (member := self._member()) is not None:
+            member_corrections.remove(self, member)
+
+    @guarded
+    def action_link_conversation(self) -> None:
+        if (member := self._member()) is not None:
+            member_corrections.link(self, member)
 
     @guarded
     def action_letter(self) -> None:
