@@ -118,3 +118,32 @@ def test_review_coverage_lists_a_conversations_queries_only_once_its_gate_is_ope
     assert matrix.rows[index - 1]["section"].id == "queries"  # right after the section's own prompts
     # Without asking for them (the meeting packs), the matrix is the structure's prompts only.
     assert not any(is_prepared(r["prompt"].id) for r in coverage_matrix(store, structure, case_id).rows)
+
+
+def test_marks_and_answers_of_prepared_queries_travel_in_a_hand_over_and_merge(tmp_path, structure):
+    from assistant.cases import find_case
+    from assistant.merge import handover, merge_source
+    from assistant.store import open_store
+
+    from tests.unit.pairs import pair_database
+
+    made = pair_database(tmp_path / "pair-a.db", "Probation Officer", ["Sending the fax"])
+    store = open_store(made["path"])
+    pair = Conversation(store, structure, made["conversation_id"])
+    asked = add_prepared_query(pair, "The records show the fax number changed in May.")
+    later = add_prepared_query(pair, "Another account mentions a call to the duty desk.", origin="accounts")
+    pair.marks.mark(PREPARED_PREFIX + asked, "asked", section_id="queries")
+    pair.notes.add("They had not been told of the new number.", section_id="queries",
+                   prompt_id=PREPARED_PREFIX + asked)
+    pair.marks.mark(PREPARED_PREFIX + later, "later", section_id="queries")
+    copy = handover(store, made["path"].with_name("a-1.db"))
+    store.close()
+    lead = open_store(tmp_path / "lead.db")
+    merge_source(lead, copy)
+    matrix = coverage_matrix(lead, structure, find_case(lead, "CSPR-2026-04")["id"], prepared=True)
+    cells = {r["prompt"].text: r["cells"][made["conversation_id"]] for r in matrix.rows if is_prepared(r["prompt"].id)}
+    assert cells == {"The records show the fax number changed in May.": {"state": "covered", "notes": 1},
+                     "Another account mentions a call to the duty desk.": {"state": "come back later", "notes": 0}}
+    merged = Conversation(lead, structure, made["conversation_id"])
+    assert [item.prompt.id for item in merged.state().later] == [PREPARED_PREFIX + later]
+    lead.close()
