@@ -12,7 +12,8 @@ from itertools import combinations
 from typing import Any
 
 from assistant.conversation.coverage import prompt_state
-from assistant.conversation.prepared import QUERIES_SECTION, visible_prepared_prompts
+from assistant.conversation import Conversation
+from assistant.conversation.prepared import QUERIES_SECTION, is_prepared
 from assistant.safe_text import clean_input
 from assistant.store import Store, StoreError, checksum, new_id, now
 from assistant.structure import Structure
@@ -46,6 +47,16 @@ class CoverageMatrix:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _prepared_prompts(store: Store, structure: Structure, conversation_ids: list[str]) -> dict[str, tuple]:
+    """Each conversation's prepared queries as prompts, as its walk has them (none while its gate is shut)."""
+    result = {}
+    for conversation_id in conversation_ids:
+        for stop in Conversation(store, structure, conversation_id).state().stops:
+            if stop.section.id == QUERIES_SECTION:
+                result[conversation_id] = tuple(p for p in stop.section.prompts if is_prepared(p.id))
+    return result
+
+
 def coverage_matrix(store: Store, structure: Structure, case_id: str, prepared: bool = False) -> CoverageMatrix:
     """`prepared`: add each conversation's prepared queries (once its gate is open) after their section's
     prompts, a row each with a cell for that conversation only."""
@@ -70,7 +81,7 @@ def coverage_matrix(store: Store, structure: Structure, case_id: str, prepared: 
         ids,
     ):
         latest[(r["conversation_id"], r["section_id"], r["prompt_id"])] = r["mark"]
-    extra = visible_prepared_prompts(store, structure, ids) if prepared else {}
+    extra = _prepared_prompts(store, structure, ids) if prepared else {}
     for section in structure.sections:
         rows = [(prompt, ids) for prompt in section.prompts]
         if section.id == QUERIES_SECTION:

@@ -18,7 +18,6 @@ from assistant.store import checksum, new_id, now
 
 if TYPE_CHECKING:
     from assistant.conversation import Conversation
-    from assistant.store import Store
     from assistant.structure import Prompt, Section, Structure
 
 QUERIES_SECTION = "queries"
@@ -53,19 +52,6 @@ def prepared_prompts(section: Section, queries: Iterable[dict[str, Any]]) -> tup
             id=PREPARED_PREFIX + query["id"], text=query["text"],
             probes=parent.probes if parent else (), listen_for=parent.listen_for if parent else ()))
     return tuple(prompts)
-
-
-def visible_prepared_prompts(store: Store, structure: Structure,
-                             conversation_ids: Iterable[str]) -> dict[str, tuple[Prompt, ...]]:
-    """Each conversation's prepared queries as prompts, for those whose gate is open (the others: none)."""
-    from assistant.conversation import Conversation
-
-    result = {}
-    for conversation_id in conversation_ids:
-        for stop in Conversation(store, structure, conversation_id).state().stops:
-            if stop.section.id == QUERIES_SECTION:
-                result[conversation_id] = tuple(p for p in stop.section.prompts if is_prepared(p.id))
-    return result
 
 
 def prepared_queries_locked(conversation: Conversation) -> bool:
