@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
+from assistant.conversation.coverage import prompt_state
 from assistant.conversation.model import AUTHOR_ROLES, MAX_NOTE_CHARS, ConversationError, GateLocked
 from assistant.safe_text import clean_input
 from assistant.store import checksum, new_id, now
@@ -94,12 +95,17 @@ def prepared_queries(conversation: Conversation) -> list[dict[str, Any]]:
     if prepared_queries_locked(conversation):
         return []
     rows = conversation.store.query(
-        "SELECT q.*, (n.id IS NOT NULL AND n.deleted_at IS NULL) AS asked FROM prepared_queries q"
+        "SELECT q.*, (n.id IS NOT NULL AND n.deleted_at IS NULL) AS brought_in FROM prepared_queries q"
         " LEFT JOIN notes n ON n.id = q.note_id WHERE q.conversation_id = ? ORDER BY q.position, q.rowid",
         (conversation.id,))
+    state = conversation.state()
     for row in rows:
+        key = (QUERIES_SECTION, PREPARED_PREFIX + row["id"], None)
         row["prompt_id"] = ORIGIN_PROMPTS[row["origin"]]
-        row["asked"] = bool(row["asked"])
+        row["brought_in"] = bool(row["brought_in"])
+        # Its state as a prompt: marked asked, answered in a note, or brought in as one all count as asked.
+        row["state"] = prompt_state(state.marks.get(key), key in state.noted)
+        row["asked"] = row["brought_in"] or row["state"] == "covered"
     return rows
 
 
@@ -111,7 +117,7 @@ def ask_prepared_query(conversation: Conversation, query_id: str, author_role: s
     query = next((q for q in prepared_queries(conversation) if q["id"] == query_id), None)
     if query is None:
         raise ConversationError("That prepared query is not part of this conversation.")
-    if query["asked"]:
+    if query["brought_in"]:
         raise ConversationError("That prepared query has already been brought into the conversation.")
     if QUERIES_SECTION not in conversation.structure.section_by_id:
         raise ConversationError("This structure has no section for questions from the wider picture.")

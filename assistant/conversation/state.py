@@ -1,8 +1,8 @@
 """The snapshot the conversation screen renders from, read in one statement.
 
 One SELECT returns the conversation's row, its case, its moments, marks, noted prompts, visits, tag
-counts, prepared queries, and the notes and draft at the stored position, each aggregated as JSON; a second is needed
-only when the stored position no longer names a stop (a moment was removed).
+counts, prepared queries, and the notes and draft at the stored position, each aggregated as JSON; a
+second is needed only when the stored position no longer names a stop (a moment was removed).
 """
 
 from __future__ import annotations

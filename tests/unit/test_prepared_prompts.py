@@ -147,3 +147,20 @@ def test_marks_and_answers_of_prepared_queries_travel_in_a_hand_over_and_merge(t
     merged = Conversation(lead, structure, made["conversation_id"])
     assert [item.prompt.id for item in merged.state().later] == [PREPARED_PREFIX + later]
     lead.close()
+
+
+def test_the_list_of_queries_says_which_were_asked_however_they_were(conversation):
+    marked = add_prepared_query(conversation, "The records show a referral in April.")
+    answered = add_prepared_query(conversation, "Another account mentions a strategy meeting.", origin="accounts")
+    waiting = add_prepared_query(conversation, "The police log records a call in the night.")
+    _open_gate(conversation)
+    conversation.marks.mark(PREPARED_PREFIX + marked, "asked", section_id="queries")
+    conversation.notes.add("They were not invited to it.", section_id="queries", prompt_id=PREPARED_PREFIX + answered)
+    conversation.marks.mark(PREPARED_PREFIX + waiting, "later", section_id="queries")
+    from assistant.conversation.prepared import prepared_queries
+
+    listed = {q["id"]: (q["asked"], q["state"]) for q in prepared_queries(conversation)}
+    assert listed == {marked: (True, "covered"), answered: (True, "covered"), waiting: (False, "come back later")}
+    ask_prepared_query(conversation, marked)  # marked asked, and now brought into the record as a note too
+    with pytest.raises(ConversationError, match="already"):
+        ask_prepared_query(conversation, marked)
