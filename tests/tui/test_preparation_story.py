@@ -19,9 +19,10 @@ from assistant.tui.screens.dialogs import Choice, TextPrompt
 from assistant.tui.screens.home import HomeScreen
 from assistant.tui.screens.new_conversation import NewConversationScreen
 from assistant.tui.screens.review import ReviewScreen
+from assistant.tui.screens.review.coverage import CoveragePane
 from assistant.tui.screens.summary import SummaryScreen
 
-from tests.tui.helpers import fill, go_to, make_app, type_note, work_done
+from tests.tui.helpers import fill, go_to, make_app, type_note
 
 QUERIES = ("The health record notes two missed appointments in March: what was happening then?",
            "Another account describes a handover call on a Friday evening.")
@@ -44,14 +45,6 @@ def assert_nothing_prepared_shown(app, showing: str) -> None:
 
 def cells(table) -> list[list[str]]:
     return [[str(getattr(cell, "plain", cell)) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await work_done(pilot.app)
-    await pilot.pause(0.2)
-    await work_done(pilot.app)
-    await pilot.pause()
 
 
 async def confirm(pilot, **values: str) -> None:
@@ -126,7 +119,13 @@ async def open_coverage(pilot) -> list[list[str]]:
     await pilot.press("v")
     await pilot.pause()
     await pilot.press("enter")
-    await settle(pilot)
+    for _ in range(600):  # the pane loads in a worker and adds its rows in slices: wait, but not for ever
+        await pilot.pause(0.05)
+        screen = pilot.app.screen
+        if isinstance(screen, ReviewScreen):
+            pane, table = screen.query_one(CoveragePane), screen.query_one("#coverage-table")
+            if pane.loaded and table.row_count == len(pane.loaded.rows):
+                break
     assert isinstance(pilot.app.screen, ReviewScreen)
     return cells(pilot.app.screen.query_one("#coverage-table"))
 
