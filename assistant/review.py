@@ -12,6 +12,8 @@ from itertools import combinations
 from typing import Any
 
 from assistant.conversation.coverage import prompt_state
+from assistant.conversation import Conversation
+from assistant.conversation.prepared import QUERIES_SECTION, is_prepared
 from assistant.safe_text import clean_input
 from assistant.store import Store, StoreError, checksum, new_id, now
 from assistant.structure import Structure
@@ -50,7 +52,19 @@ class CoverageMatrix:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def coverage_matrix(store: Store, structure: Structure, case_id: str) -> CoverageMatrix:
+def _prepared_prompts(store: Store, structure: Structure, conversation_ids: list[str]) -> dict[str, tuple]:
+    """Each conversation's prepared queries as prompts, as its walk has them (none while its gate is shut)."""
+    result = {}
+    for conversation_id in conversation_ids:
+        for stop in Conversation(store, structure, conversation_id).state().stops:
+            if stop.section.id == QUERIES_SECTION:
+                result[conversation_id] = tuple(p for p in stop.section.prompts if is_prepared(p.id))
+    return result
+
+
+def coverage_matrix(store: Store, structure: Structure, case_id: str, prepared: bool = False) -> CoverageMatrix:
+    """`prepared`: add each conversation's prepared queries (once its gate is open) after their section's
+    prompts, a row each with a cell for that conversation only."""
     conversations = live_conversations(store, case_id)
     ids = [c["id"] for c in conversations]
     matrix = CoverageMatrix(conversations)
@@ -72,14 +86,17 @@ def coverage_matrix(store: Store, structure: Structure, case_id: str) -> Coverag
         ids,
     ):
         latest[(r["conversation_id"], r["section_id"], r["prompt_id"])] = r["mark"]
+    extra = _prepared_prompts(store, structure, ids) if prepared else {}
     for section in structure.sections:
-        for prompt in section.prompts:
+        rows = [(prompt, ids) for prompt in section.prompts]
+        if section.id == QUERIES_SECTION:
+            rows += [(prompt, [c]) for c in ids for prompt in extra.get(c, ())]
+        for prompt, columns in rows:
             cells = {}
-            for conversation_id in ids:
+            for conversation_id in columns:
                 key = (conversation_id, section.id, prompt.id)
                 count = counts.get(key, 0)
-                mark = latest.get(key)
-                cells[conversation_id] = {"state": prompt_state(mark, bool(count)), "notes": count}
+                cells[conversation_id] = {"state": prompt_state(latest.get(key), bool(count)), "notes": count}
             matrix.rows.append({"section": section, "prompt": prompt, "cells": cells})
     return matrix
 

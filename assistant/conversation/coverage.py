@@ -13,6 +13,7 @@ from assistant.conversation.model import (
     MARK_LABELS, MARKS, ConversationError, ConversationState, Coverage, LaterItem, PromptCoverage, PromptKey, SectionCoverage, Stop,
     Visit,
 )
+from assistant.conversation.walk import prompt_ids
 from assistant.store import new_id, now
 
 if TYPE_CHECKING:
@@ -103,11 +104,13 @@ class Marks:
         conversation = self.conversation
         if mark not in MARKS:
             raise ConversationError(f"A prompt can be marked {', '.join(MARKS)}.")
+        state = conversation.state()
         if section_id is None:
-            stop = conversation.state().stop
-            section_id, episode_id = stop.section.id, stop.episode_id
-        section = conversation.structure.section_by_id[section_id]
-        if prompt_id not in {p.id for p in section.prompts}:
+            section_id, episode_id = state.stop.section.id, state.stop.episode_id
+        if section_id not in conversation.structure.section_by_id:
+            raise ConversationError(f"There is no section '{section_id}' in this structure.")
+        # The walk's prompts, not only the structure's: a prepared query is marked once the gate is open.
+        if prompt_id not in prompt_ids(state, section_id):
             raise ConversationError(f"Section '{section_id}' has no prompt '{prompt_id}'.")
         with conversation.store.write() as conn:
             conn.execute(

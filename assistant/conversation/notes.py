@@ -6,6 +6,8 @@ import json
 from typing import TYPE_CHECKING, Any, Iterable
 
 from assistant.conversation.gate import locked_sections, missing_sections
+from assistant.conversation.prepared import is_prepared
+from assistant.conversation.walk import prompt_ids
 from assistant.conversation.model import (
     AUTHOR_ROLES, MAX_NOTE_CHARS, ConversationError, ConversationState, GateLocked, SavedNote,
 )
@@ -138,7 +140,8 @@ class Notes:
             raise ConversationError("Name a key moment first: notes here belong to a moment.")
         if prompt_id is None:
             prompt_id = section.prompts[0].id
-        elif prompt_id not in {p.id for p in section.prompts}:
+        elif prompt_id not in {p.id for p in section.prompts} and (
+                not is_prepared(prompt_id) or prompt_id not in prompt_ids(state or conversation.state(), section.id)):
             raise ConversationError(f"Section '{section.id}' has no prompt '{prompt_id}'.")
         if self._locked(section.id, row, state):
             raise GateLocked(conversation.gate.message())

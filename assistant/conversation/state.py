@@ -1,8 +1,8 @@
 """The snapshot the conversation screen renders from, read in one statement.
 
 One SELECT returns the conversation's row, its case, its moments, marks, noted prompts, visits, tag
-counts, and the notes and draft at the stored position, each aggregated as JSON; a second is needed
-only when the stored position no longer names a stop (a moment was removed).
+counts, prepared queries, and the notes and draft at the stored position, each aggregated as JSON; a
+second is needed only when the stored position no longer names a stop (a moment was removed).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.conversation.coverage import later_items, stop_states
 from assistant.conversation.gate import locked_sections, missing_sections
 from assistant.conversation.model import ConversationError, ConversationState, Visit
+from assistant.conversation.prepared import QUERIES_SECTION, hidden_by_gate, prepared_prompts
 from assistant.conversation.walk import build_stops, find_stop
 
 if TYPE_CHECKING:
@@ -44,7 +45,9 @@ _COLLECTIONS = f"""
         FROM section_visits WHERE conversation_id = :id) AS _visits,
     (SELECT json_group_array(json_array(tag_id, n)) FROM
         (SELECT t.tag_id, COUNT(*) AS n FROM note_tags t JOIN notes n ON n.id = t.note_id
-         WHERE n.conversation_id = :id AND n.deleted_at IS NULL GROUP BY t.tag_id)) AS _tags,"""
+         WHERE n.conversation_id = :id AND n.deleted_at IS NULL GROUP BY t.tag_id)) AS _tags,
+    (SELECT json_group_array(json_array(position, rowid, id, origin, text))
+        FROM prepared_queries WHERE conversation_id = :id) AS _prepared,"""
 SNAPSHOT = f"""
 SELECT v.*, c.reference AS _case_reference, c.label AS _case_label, {_COLLECTIONS}
     {_AT_STOP.format(section="v.position_section", episode="v.position_episode")}
@@ -63,6 +66,15 @@ def _notes(raw: str | None) -> list[dict[str, Any]]:
     for note in notes:
         note["tags"] = note["tags"] if isinstance(note["tags"], list) else json.loads(note["tags"])
     return notes
+
+
+def _prepared_prompts(structure, raw: str | None, missing: list) -> dict[str, tuple]:
+    """The prepared queries as prompts of their section — none at all while the gate keeps them out."""
+    section = structure.section_by_id.get(QUERIES_SECTION)
+    if section is None or hidden_by_gate(structure, missing):
+        return {}
+    queries = [{"id": q[2], "origin": q[3], "text": q[4]} for q in sorted(json.loads(raw or "[]"))]
+    return {QUERIES_SECTION: prepared_prompts(section, queries)} if queries else {}
 
 
 def read_state(conversation: Conversation, row: dict[str, Any] | None = None) -> ConversationState:
@@ -84,13 +96,13 @@ def read_state(conversation: Conversation, row: dict[str, Any] | None = None) ->
     case = {"reference": row.pop("_case_reference"), "label": row.pop("_case_label")}
     data_version = row.pop("_data_version")
     notes_raw, draft = row.pop("_notes"), row.pop("_draft")
-    stops = build_stops(structure, episodes)
+    missing = missing_sections(structure, row, {s for s, _, _ in noted}, bool(episodes))
+    stops = build_stops(structure, episodes, _prepared_prompts(structure, row.pop("_prepared"), missing))
     stop_index = find_stop(stops, row["position_section"], row["position_episode"])
     stop = stops[stop_index]
     if stop.key != (row["position_section"], row["position_episode"]):
         at = store.one(AT_STOP, {"id": conversation.id, "section": stop.section.id, "episode": stop.episode_id})
         notes_raw, draft = at["_notes"], at["_draft"]  # type: ignore[index]
-    missing = missing_sections(structure, row, {s for s, _, _ in noted}, bool(episodes))
     locked = locked_sections(structure, missing)
     prompt_index = max(0, min(row["position_prompt"], len(stop.section.prompts) - 1))
     return ConversationState(

@@ -14,11 +14,15 @@ from assistant.store import new_id, now
 
 if TYPE_CHECKING:
     from assistant.conversation import Conversation
-    from assistant.structure import Structure
+    from assistant.structure import Prompt, Structure
 
 
-def build_stops(structure: Structure, episodes: list[dict[str, Any]]) -> list[Stop]:
-    sections = structure.sections
+def build_stops(structure: Structure, episodes: list[dict[str, Any]],
+                extra_prompts: dict[str, tuple[Prompt, ...]] | None = None) -> list[Stop]:
+    """The walk; `extra_prompts` adds prompts after a section's own (the prepared queries, once the gate
+    lets them in), so every screen that lists, marks or counts prompts sees them the same way."""
+    sections = [s.model_copy(update={"prompts": s.prompts + extra_prompts[s.id]})
+                if extra_prompts and extra_prompts.get(s.id) else s for s in structure.sections]
     result: list[Stop] = []
     i = 0
     while i < len(sections):
@@ -35,6 +39,11 @@ def build_stops(structure: Structure, episodes: list[dict[str, Any]]) -> list[St
         for index, episode in enumerate(episodes):
             result.extend(Stop(s, episode, index, len(episodes)) for s in block)
     return result
+
+
+def prompt_ids(state: ConversationState, section_id: str) -> set[str]:
+    """The prompts a section has in this conversation's walk (the structure's, and any prepared queries)."""
+    return {p.id for stop in state.stops if stop.section.id == section_id for p in stop.section.prompts}
 
 
 def find_stop(stops: list[Stop], section_id: str | None, episode_id: str | None) -> int:

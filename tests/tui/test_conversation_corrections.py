@@ -225,33 +225,34 @@ async def test_prepared_queries_stay_out_of_sight_until_the_gate_opens_then_one_
         assert isinstance(app.screen, MomentsScreen)
         await pilot.press("escape")
         await pilot.pause()
-        add_prepared_query(screen.conversation, "Another account mentions a handover call.", "accounts")
+        second = add_prepared_query(screen.conversation, "Another account mentions a handover call.", "accounts")
 
         await go_to(pilot, "queries")
         assert isinstance(app.screen, TextPrompt)  # the gate: refused
         await pilot.press("escape")
         await pilot.pause()
-        assert screen.prepared == []
-        assert "Prepared" not in _text(screen.query_one("#later-line"))
+        assert "handover call" not in _text(screen.query_one("#prompt-area"))
 
         await go_to(pilot, "queries")
         await fill(pilot, **{"field-reason": "Practitioner asked to start from the records"})
         await pilot.press("enter")
         await pilot.pause()
-        later = _text(screen.query_one("#later-line"))
-        assert "two missed home visits" in later and "handover call" in later
+        prompts = [p.text for p in screen.state.stop.section.prompts]
+        assert prompts[2:] == ["Records show two missed home visits in March: what was happening?",
+                               "Another account mentions a handover call."]
+        await pilot.press("f9", "f9", "f9")  # past the structure's two prompts and the first prepared query
+        await pilot.pause()
+        shown = _text(screen.query_one("#prompt"))
+        assert "handover call" in shown and "Prompt 4 of 4" in shown and "prepared" in shown
 
         await pilot.press("f10")
         await pilot.pause()
-        choices = app.screen.query_one("#choices")
-        asking = next(i for i, (label, value) in enumerate(app.screen.options) if value[0] == "ask")
-        choices.highlighted = asking
-        await pilot.press("enter")
+        assert isinstance(app.screen, Choice)
+        await pilot.press("enter")  # Asked
         await pilot.pause()
-        assert "✓ Records show two missed" in _text(screen.query_one("#later-line"))
-    with sqlite3.connect(db) as conn:
-        bodies = [r[0] for r in conn.execute("SELECT body FROM notes WHERE section_id = 'queries'")]
-    assert bodies == ["Records show two missed home visits in March: what was happening?"]
+        assert screen.state.marks[("queries", f"prepared:{second}", None)] == "asked"
+    with sqlite3.connect(db) as conn:  # marking asks; only the practitioner's answer becomes a note
+        assert conn.execute("SELECT COUNT(*) FROM notes WHERE section_id = 'queries'").fetchone()[0] == 0
 
 
 async def test_ending_warns_about_prompts_left_for_later_before_it_ends(tmp_path):

@@ -198,7 +198,7 @@ def test_a_prepared_query_becomes_a_note_in_questions_from_the_wider_picture(con
     _open_gate(conversation)
     note_id = ask_prepared_query(conversation, query, author_role="lead")
     note = conversation.notes.get(note_id)
-    assert (note["section_id"], note["prompt_id"]) == ("queries", "from_records")
+    assert (note["section_id"], note["prompt_id"]) == ("queries", f"prepared:{query}")
     assert note["body"] == "The health record shows a change of address in June."
     assert prepared_queries(conversation)[0]["note_id"] == note_id
     with pytest.raises(ConversationError, match="already"):

@@ -21,7 +21,6 @@ from textual.widgets import Footer, Header, Static
 
 from assistant.coach import note_hints
 from assistant.conversation import Conversation, ConversationError, ConversationState, GateLocked, Stop
-from assistant.conversation.prepared import QUERIES_SECTION, prepared_queries
 from assistant.store import StoreBusy, StoreError
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.keys import shown_in_help
@@ -110,7 +109,6 @@ class ConversationScreen(Screen):
         self.conversation_id = conversation_id
         self.show_guidance = False
         self.state: ConversationState | None = None  # the snapshot the screen was last rendered from
-        self.prepared: list[dict[str, Any]] = []  # the prepared queries on screen (wider-picture section only)
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -168,10 +166,7 @@ class ConversationScreen(Screen):
         state = self.state = self.conversation.state()
         moved = before is None or state.stop.key != before.stop.key
         self.query_one(SectionList).show(state)
-        # Prepared queries are read only in their own section (and are empty while the gate is closed).
-        self.prepared = prepared_queries(self.conversation) if state.stop.section.id == QUERIES_SECTION else []
-        self.query_one(PromptPanel).show(state, guidance=self.show_guidance, narrow=self.has_class("narrow"),
-                                         prepared=self.prepared)
+        self.query_one(PromptPanel).show(state, guidance=self.show_guidance, narrow=self.has_class("narrow"))
         self.query_one(NotesList).show(state.notes, self.app.structure.tag_by_id)
         editor = self.editor
         editor.show_title()
@@ -380,7 +375,6 @@ class ConversationScreen(Screen):
             ("Declined by the practitioner", ("mark", "declined")),
             ("Come back later", ("mark", "later")),
         ]
-        options += corrections.prepared_options(self.prepared)
         for item in state.later:
             label = Text("↻ Later: ")
             label.append(safe(f"{item.stop.heading}: {item.prompt.text}", single_line=True))
@@ -395,8 +389,6 @@ class ConversationScreen(Screen):
                     return
                 self.conversation.marks.mark(prompt.id, value[1])
                 self.conversation.walk.set_prompt(self.conversation.walk.prompt_index + 1)  # every mark moves on
-            elif value[0] == "ask":
-                self.app.say(corrections.ask(self.conversation, value[1], self.editor.author))
             else:
                 item = value[1]
                 self.go_to_stop(item.stop)

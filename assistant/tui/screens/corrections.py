@@ -16,7 +16,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.conversation.lifecycle import LABELS
-from assistant.conversation.prepared import ORIGIN_LABELS, add_prepared_query, ask_prepared_query
+from assistant.conversation.prepared import ORIGIN_LABELS, add_prepared_query
 from assistant.store import StoreError
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.keys import shown_in_help
@@ -102,23 +102,6 @@ def prepare_query(app: Any, conversation: Any, then: Callable[[str], Any]) -> No
     app.push_screen(TextPrompt(
         "A prepared query", [("text", "The query", ""), ("origin", "From records (R) or other accounts (A)", "R")],
         confirm="Keep the query", action=save, what="keeping the prepared query"))
-
-
-def prepared_options(queries: list[dict[str, Any]]) -> list[tuple[Text | str, Any]]:
-    """The F10 list's entries for prepared queries not yet asked: Enter on one asks it."""
-    options: list[tuple[Text | str, Any]] = []
-    for query in queries:
-        if not query["asked"]:
-            label = Text("? Ask prepared query: ")
-            label.append(safe(query["text"], single_line=True))
-            options.append((label, ("ask", query["id"])))
-    return options
-
-
-def ask(conversation: Any, query_id: str, author_role: str) -> str:
-    """Bring the query into the conversation as a note; what to tell the pair."""
-    ask_prepared_query(conversation, query_id, author_role)
-    return "Asked: the prepared query is now a note in this section."
 
 
 @shown_in_help("Key moments", 4)

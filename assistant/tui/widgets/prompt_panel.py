@@ -3,14 +3,13 @@ demand (Ctrl+L)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from assistant.conversation import MARK_LABELS, ConversationState
+from assistant.conversation.prepared import is_prepared
 from assistant.tui.safe import safe
 
 
@@ -25,12 +24,10 @@ class PromptPanel(VerticalScroll):
 
     _shown: tuple = ()  # what is on screen, so an unchanged panel is not repainted
 
-    def show(self, state: ConversationState, *, guidance: bool, narrow: bool,
-             prepared: list[dict[str, Any]] | None = None) -> None:
-        """`prepared`: the pair's prepared queries, given only in their section once the gate is open."""
-        prepared = prepared or []
-        shown = (state.stop, state.prompt_index, state.mark, len(state.later), guidance, narrow,
-                 tuple((q["id"], q["asked"]) for q in prepared))
+    def show(self, state: ConversationState, *, guidance: bool, narrow: bool) -> None:
+        """The pair's prepared queries are prompts of their section once the gate is open (the snapshot
+        has them then, and before that has neither them nor their number)."""
+        shown = (state.stop, state.prompt_index, state.mark, len(state.later), guidance, narrow)
         if shown == self._shown:
             return
         self._shown = shown
@@ -48,8 +45,10 @@ class PromptPanel(VerticalScroll):
         if not narrow:  # on a small terminal the purpose moves behind Ctrl+L
             heading.append(f"\n{section.purpose.strip()}", style="dim")
         self.query_one("#section-heading", Static).update(heading)
-        prompt_text = Text(prompt.text, style="bold")
+        prompt_text = safe(prompt.text, "bold")  # a prepared query is the pair's own text
         status = f"\nPrompt {index + 1} of {len(section.prompts)}"
+        if is_prepared(prompt.id):
+            status += " · a query the pair prepared"
         if state.mark:
             status += f" · marked {MARK_LABELS[state.mark]}"
         prompt_text.append(status + "  (F8/F9 other prompts, F10 mark)", style="dim")
@@ -57,11 +56,6 @@ class PromptPanel(VerticalScroll):
         self.query_one("#guidance", Static).update(self._guidance(state, guidance, narrow))
         later = state.later
         line = Text(f"{len(later)} prompt(s) left for later (F10 to see them).", style="dim") if later else Text("")
-        if prepared:  # nothing at all, not even a count, while the gate keeps them out of the room
-            line.append("\nPrepared queries (F10 to ask one):", style="bold")
-            for query in prepared:
-                line.append("\n  ✓ " if query["asked"] else "\n  ? ")
-                line.append(safe(query["text"], single_line=True))
         self.query_one("#later-line", Static).update(line)
 
     @staticmethod

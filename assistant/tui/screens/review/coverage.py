@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from assistant.conversation.prepared import is_prepared
 from assistant.labels import conversation_labels, shorten
 from assistant.review import CoverageMatrix, coverage_matrix, search_notes
 from assistant.tui.guard import guarded
@@ -32,6 +33,11 @@ def prompt_width(screen_width: int) -> int:
 
 
 STATE_MARKS = {"covered": "✓", "skipped": "–", "declined": "✗", "come back later": "↻", "not reached": "○"}
+
+
+def _cell(cell: dict[str, Any] | None) -> Text:
+    """A cell's mark and note count; blank where the row is another conversation's prepared query."""
+    return Text(f"{STATE_MARKS[cell['state']]} {cell['notes'] or ''}") if cell else Text("")
 
 
 @dataclass
@@ -57,20 +63,22 @@ class CoveragePane(ReviewPane):
         yield DataTable(id="coverage-table", cursor_type="cell", zebra_stripes=True)
 
     def fetch(self) -> Message:
-        matrix = coverage_matrix(self.app.store, self.app.structure, self.case_id)
+        matrix = coverage_matrix(self.app.store, self.app.structure, self.case_id, prepared=True)
         labels = conversation_labels(matrix.conversations, width=COLUMN_WIDTH)
         columns = [(safe(labels[c["id"]], single_line=True), c["id"]) for c in matrix.conversations]
         width = prompt_width(self.app.size.width)
         rows = []
         section = None
         for index, row in enumerate(matrix.rows):
-            cells = [Text(f"{STATE_MARKS[row['cells'][c['id']]['state']]} {row['cells'][c['id']]['notes'] or ''}")
-                     for c in matrix.conversations]
+            cells = [_cell(row["cells"].get(c["id"])) for c in matrix.conversations]
             # The section is named on its first prompt only, so the prompts themselves get the room.
             first = row["section"] is not section
             section = row["section"]
-            label = f"{section.title} · {row['prompt'].text}" if first else f"  · {row['prompt'].text}"
-            rows.append((str(index), [Text(shorten(label, width), style="bold" if first else ""), *cells]))
+            # A prepared query is one conversation's own, and the pair's text.
+            text = f"Prepared: {row['prompt'].text}" if is_prepared(row["prompt"].id) else row["prompt"].text
+            label = f"{section.title} · {text}" if first else f"  · {text}"
+            rows.append((str(index), [safe(shorten(label, width), "bold" if first else "", single_line=True),
+                                      *cells]))
         return self.Loaded(CoverageData(matrix, columns, rows))
 
     async def on_coverage_pane_loaded(self, message: Loaded) -> None:
@@ -101,9 +109,11 @@ class CoveragePane(ReviewPane):
             return
         row = matrix.rows[row_index]
         conversation = matrix.conversations[column_index - 1]
+        if conversation["id"] not in row["cells"]:  # another conversation's prepared query
+            return
         notes = [n for n in search_notes(self.app.store, self.case_id, section=row["section"].id,
                                          conversation=conversation["id"]) if n["prompt_id"] == row["prompt"].id]
-        self.show_notes(f"{role(conversation)} · {row['prompt'].text}", notes)
+        self.show_notes(f"{role(conversation)} · {row['prompt'].text}", notes)  # Choice makes its title safe
 
     def show_notes(self, title: str, notes: list[dict[str, Any]]) -> None:
         options = [(note_label(self.app.structure, n), n["id"]) for n in notes] or [(Text("No notes."), None)]
