@@ -26,6 +26,8 @@ class Origins:
     def __init__(self, conn: Any, device: str | None) -> None:
         self.conn = conn
         self.device = device
+        self._latest: dict[tuple[str, str], str] | None = None
+        self._resolved: dict[str, str] = {}
         self.merged: dict[str, tuple[str | None, str]] = {}
         for at, detail in conn.execute("SELECT at, detail FROM events WHERE action = 'merge' ORDER BY rowid"):
             try:
@@ -47,14 +49,21 @@ class Origins:
     def changed_here(self, entity: str, row_id: str, since: str) -> bool:
         """Whether the lead's audit trail holds a change of its own to the row after `since`, or after a
         conflict on the row was last resolved, whichever is later."""
-        resolved = self.conn.execute(
-            "SELECT MAX(at) FROM events WHERE action = 'resolve' AND entity = 'merge_conflict'"
-            " AND json_extract(detail, '$.row_id') = ?", (row_id,)).fetchone()[0]
-        since = max(since, resolved or "")
+        if self._latest is None:
+            self._read_trail()
+        since = max(since, self._resolved.get(row_id, ""))
+        return self._latest.get((entity, row_id), "") > since
+
+    def _read_trail(self) -> None:
+        """The latest change and resolution of each row, in one pass each (events have no index by row),
+        read only when some row differs."""
         marks = ", ".join("?" * len(LOOKING))
-        return self.conn.execute(
-            f"SELECT 1 FROM events WHERE entity = ? AND entity_id = ? AND at > ? AND action NOT IN ({marks})"
-            " LIMIT 1", (entity, row_id, since, *LOOKING)).fetchone() is not None
+        self._latest = {(entity, row_id): at for entity, row_id, at in self.conn.execute(
+            f"SELECT entity, entity_id, MAX(at) FROM events WHERE action NOT IN ({marks}) AND action <> 'merge'"
+            " GROUP BY entity, entity_id", LOOKING)}
+        self._resolved = {row_id: at for row_id, at in self.conn.execute(
+            "SELECT json_extract(detail, '$.row_id'), MAX(at) FROM events WHERE action = 'resolve'"
+            " AND entity = 'merge_conflict' GROUP BY 1") if row_id}
 
 
 def _reopened(conversation_id: str, old_status: str, after: str, incoming: Rows) -> bool:
