@@ -222,10 +222,13 @@ def resolve_conflict(store: Store, conflict_id: str, keep: str, reason: str = ""
                             f"{conflict.resolution['at'][:10]}).")
     reason = clean_input(reason or "").text.strip()[:500]
     with store.write() as conn:
+        lead = _row(conn, conflict.table, conflict.row_id)
+        conversation = _conversation_of(conn, conflict.table, lead) if lead else None
         if keep == "theirs":
             _take_theirs(conn, conflict, reason, actor)
+        # The reason goes with its case and conversation, so erasing either erases it too.
         keep_previous(conn, "merge_conflict", conflict.id, "resolution", "open", actor=actor, reason=reason,
-                      case_id=conflict.case_id)
+                      case_id=conflict.case_id, conversation_id=conversation and conversation["id"])
         store.event("resolve", "merge_conflict", conflict.id, {
             "table": conflict.table, "row_id": conflict.row_id, "keep": keep,
             "columns": [c[0] for c in conflict.changes], "reason_sha256": checksum(reason)}, actor)

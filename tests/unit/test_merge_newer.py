@@ -244,3 +244,19 @@ def test_conflicts_listed_for_a_case_and_resolved_from_the_command_line(cli, tmp
     assert twice.returncode == 1 and "already resolved" in twice.stderr and "Traceback" not in twice.stderr
     # Merging files goes on as before beside the new commands.
     assert "0 rows added" in cli("merge", str(hand_over(pair, "pair1-v3.db")), db=lead_path).stdout
+
+
+def test_the_reason_for_a_resolution_is_erased_with_its_conversation(tmp_path, pair):
+    lead = first_merge(tmp_path, pair)
+    Conversation(lead, load_structure(), pair["conversation_id"], actor="lead reviewer").set_status("checked")
+    store, c = working(pair)
+    c.set_status("ended")
+    store.close()
+    merge_source(lead, hand_over(pair, "pair1-v2.db"))
+    [conflict] = list_conflicts(lead)
+    resolve_conflict(lead, conflict.id, "mine", reason="The Health Visitor's record was checked here", actor="cli")
+    assert lead.scalar("SELECT COUNT(*) FROM revisions WHERE entity = 'merge_conflict'") == 1
+    erase_conversation(lead, pair["conversation_id"], "Consent withdrawn", actor="cli")
+    assert lead.scalar("SELECT COUNT(*) FROM revisions WHERE entity = 'merge_conflict'") == 0
+    assert list_conflicts(lead) == []
+    lead.close()
