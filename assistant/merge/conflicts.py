@@ -142,7 +142,8 @@ def _resolutions(conn: Any) -> dict[str, dict[str, Any]]:
     for conflict_id, at, actor, detail in conn.execute(
             "SELECT entity_id, at, actor, detail FROM events WHERE action = 'resolve' AND entity = 'merge_conflict'"):
         recorded = json.loads(detail)
-        found[conflict_id] = {"keep": recorded.get("keep"), "at": at, "by": actor}
+        found[conflict_id] = {"keep": recorded.get("keep"), "at": at, "by": actor,
+                              "columns": recorded.get("columns") or []}
     return found
 
 
@@ -156,6 +157,8 @@ def _conflict(conn: Any, record: dict[str, Any], resolutions: dict[str, dict[str
     if lead is not None:
         conflict.changes = [(c, lead[c], v) for c, v in incoming.items()
                             if c in lead and c not in VOLATILE and lead[c] != v and c != "id"]
+        if not conflict.changes and conflict.resolution:  # the incoming copy was taken: both now read the same
+            conflict.changes = [(c, lead[c], incoming[c]) for c in conflict.resolution["columns"] if c in incoming]
         conflict.what, conflict.case_id = _describe(conn, table, lead, [c[0] for c in conflict.shown])
     return conflict
 

@@ -149,6 +149,9 @@ def test_what_the_lead_changed_too_stays_a_conflict_and_is_resolved_keep_theirs(
         r["body"] for r in lead.query("SELECT body FROM note_versions WHERE note_id = ?", (note_id,))]
     assert lead.scalar("SELECT COUNT(*) FROM merge_conflicts") == 1
     assert not list_conflicts(lead)[0].open and list_conflicts(lead, open_only=True) == []
+    # Listed afterwards with what it was about, both sides now reading the same.
+    assert list_conflicts(lead)[0].what == conflict.what
+    assert list_conflicts(lead)[0].mine == list_conflicts(lead)[0].theirs == "The pair's typed-up account."
     event = json.loads(lead.scalar("SELECT detail FROM events WHERE action = 'resolve' AND entity = 'merge_conflict'"))
     assert event["keep"] == "theirs" and event["table"] == "notes"
     with pytest.raises(ConflictError, match="already resolved"):
@@ -240,6 +243,7 @@ def test_conflicts_listed_for_a_case_and_resolved_from_the_command_line(cli, tmp
     assert "resolved" in resolved.stdout.lower()
     assert value(lead_path, "SELECT status FROM conversations") == "sent_for_checking"
     assert "No open merge conflicts" in cli("merge", "conflicts", db=lead_path).stdout
+    assert "resolved: kept theirs" in cli("merge", "conflicts", "--all", db=lead_path).stdout
     twice = cli("merge", "resolve", as_json[0]["id"], "--keep", "mine", db=lead_path)
     assert twice.returncode == 1 and "already resolved" in twice.stderr and "Traceback" not in twice.stderr
     # Merging files goes on as before beside the new commands.
