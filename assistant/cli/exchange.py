@@ -102,13 +102,31 @@ def handover(ctx: click.Context, out: Path, encrypt_copy: bool, plain: bool,
     click.echo(f"Hand-over copy written to {visible(str(path))} ({kind}; readable by you only).")
 
 
-@click.command()
+class _MergeGroup(click.Group):
+    """`merge FILE...` merges, as it always has; `merge conflicts` and `merge resolve` deal with what a
+    merge set aside. Anything but those names (and --help) is taken as the files to merge; a file
+    named like a command is given with its folder (./conflicts)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["files", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_MergeGroup, epilog="Merging files: merge FILE... [--source-passphrase-file PATH] "
+                                     "(`merge files --help` tells more).")
+def merge() -> None:
+    """Bring pair databases into --db (merge FILE...; safe to repeat, nothing is added twice), list what a
+    merge set aside (merge conflicts) and resolve it (merge resolve ID --keep mine|theirs)."""
+
+
+@merge.command("files", hidden=True)
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--source-passphrase-file", type=click.Path(dir_okay=False, path_type=Path),
               help="A file holding the hand-over files' passphrase (else LEARNING_TOGETHER_SOURCE_PASSPHRASE, "
                    "else asked).")
 @click.pass_context
-def merge(ctx: click.Context, sources: tuple[Path, ...], source_passphrase_file: Path | None) -> None:
+def merge_files(ctx: click.Context, sources: tuple[Path, ...], source_passphrase_file: Path | None) -> None:
     """Bring pair databases into --db; safe to repeat (nothing is added twice)."""
     from assistant.merge import is_encrypted_source, merge_source
 
@@ -136,6 +154,59 @@ def merge(ctx: click.Context, sources: tuple[Path, ...], source_passphrase_file:
 def _names(paths: tuple[Path, ...]) -> str:
     names = [Path(p).name for p in paths]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@merge.command("conflicts")
+@click.option("--case", "reference", help="Only this case's conflicts (its reference or id).")
+@click.option("--all", "everything", is_flag=True, help="Resolved conflicts too.")
+@click.option("--json", "as_json", is_flag=True, help="As JSON, for other tools.")
+@click.pass_context
+def merge_conflicts(ctx: click.Context, reference: str | None, everything: bool, as_json: bool) -> None:
+    """List what merges set aside: what it is, the value here, the incoming value, from which file, when."""
+    import json
+
+    from assistant.merge.conflicts import list_conflicts
+
+    store = open_db(ctx)
+    case_id = resolve_case(store, reference)["id"] if reference else None
+    conflicts = list_conflicts(store, case_id, open_only=not everything)
+    if as_json:
+        click.echo(visible(json.dumps([c.as_dict() for c in conflicts], indent=2, ensure_ascii=False)))
+        return
+    if not conflicts:
+        click.echo("No open merge conflicts." if not everything else "No merge conflicts.")
+        return
+    for conflict in conflicts:
+        state = "open" if conflict.open else f"resolved: kept {conflict.resolution['keep']}"
+        click.echo(visible(f"{conflict.id[:8]}  {conflict.what}  ({conflict.table}; {state})"))
+        click.echo(visible(f"    here: {_words(conflict.mine)}"))
+        click.echo(visible(f"    incoming: {_words(conflict.theirs)}"))
+        click.echo(visible(f"    from {conflict.file}, {conflict.found_at[:16].replace('T', ' ')} UTC"))
+    if not everything:
+        click.echo("Resolve one with `merge resolve ID --keep mine|theirs --reason TEXT`.")
+
+
+def _words(value: str) -> str:
+    """A status as the screens say it (sent for checking, not sent_for_checking)."""
+    from assistant.conversation.model import STATUS_LABELS
+
+    return STATUS_LABELS.get(value, value)
+
+
+@merge.command("resolve")
+@click.argument("conflict_id")
+@click.option("--keep", required=True, type=click.Choice(["mine", "theirs"]),
+              help="mine: the copy here stays; theirs: the incoming copy is taken (the value here is kept as an "
+                   "earlier one).")
+@click.option("--reason", default="", help="Why (kept with the resolution).")
+@click.pass_context
+def merge_resolve(ctx: click.Context, conflict_id: str, keep: str, reason: str) -> None:
+    """Resolve one merge conflict (audited; the conflict stays on record, marked resolved)."""
+    from assistant.merge.conflicts import resolve_conflict
+
+    conflict = resolve_conflict(open_db(ctx), conflict_id, keep, reason, actor="cli")
+    kept = "the copy here" if keep == "mine" else f"the copy from {conflict.file}"
+    click.echo(visible(f"Resolved: {conflict.what} keeps {kept}."))
 
 
 

@@ -1,8 +1,12 @@
 """Gathering the pairs' databases: hand-over copies and merging them into the lead reviewer's.
 
 A merge matches rows by id, cases by reference and chronology entries by their content (each import
-gives them new ids), adds what is new, skips what is already there, and sets aside (never overwrites)
-a row whose id exists with different content, or a case whose reference exists with another label.
+gives them new ids), adds what is new and skips what is already there. A row whose id exists with
+different content is updated when it is a newer copy from the same pair that the lead has not changed
+(a record's status moving on, a note edited, a moment renamed: each table's rule is its `newer` in
+`tables`); otherwise it is set aside (never overwritten) in merge_conflicts, as is a case whose
+reference exists with another label. `conflicts` lists what was set aside, in words, and resolves each
+(keep mine or keep theirs, audited; the conflict stays on record).
 
 Every row that could be added is checked against the schema first (ids present, text is text, whole
 numbers are whole numbers, the tables' rules hold) and a source with a bad row is refused whole; text
@@ -17,7 +21,8 @@ regular files are opened.
 
 The parts: `tables` (what travels and how), `source` (opening and reading a hand-over), `checking` (the
 schema's rules, cleaning, rows already known), `erased` (tombstones of erasure and deletion), `rows`
-(matching and adding, conflicts set aside), `merging` (one source in one transaction) and `hand_over`
+(matching and adding, conflicts set aside), `newer` (a newer copy from the same pair), `merging` (one
+source in one transaction), `conflicts` (listing and resolving what was set aside) and `hand_over`
 (making the copy a pair gives the lead).
 """
 

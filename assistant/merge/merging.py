@@ -8,6 +8,7 @@ import assistant.store as _store_module
 from assistant.erasure import tombstones
 from assistant.merge.checking import Schema, check_and_clean, mark_known
 from assistant.merge.erased import leave_out_deleted, leave_out_erased, settle_conversation_links
+from assistant.merge.newer import Origins
 from assistant.merge.report import MergeError, MergeReport
 from assistant.merge.rows import merge_cases, merge_chronology, merge_links, merge_rows
 from assistant.merge.source import (audit_head, check_source_file, file_sha256, longest_trail_seen, open_source,
@@ -47,6 +48,7 @@ def merge_source(store: Store, path: Path, actor: str = "lead reviewer", passphr
             leave_out_erased(incoming, erased[0], erased_cases, case_map, report)
             leave_out_deleted(conn, incoming, report)
             settle_conversation_links(conn, incoming)
+            origins = Origins(conn, device)
             for table in TABLES:
                 columns = list(schema.columns[table.name])
                 rows = incoming[table.name]
@@ -55,9 +57,10 @@ def merge_source(store: Store, path: Path, actor: str = "lead reviewer", passphr
                 elif table.kind == "links":
                     merge_links(conn, table, columns, rows, provenance, report)
                 else:
-                    merge_rows(conn, table.name, columns, rows, case_map, provenance, path, sha, report)
+                    merge_rows(conn, table, columns, incoming, case_map, provenance, path, sha, report, origins)
             store.event("merge", "database", sha, {
-                "file": path.name, "sha256": sha, "added": report.added, "conflicts": len(report.conflicts),
+                "file": path.name, "sha256": sha, "added": report.added, "updated": report.updated,
+                "conflicts": len(report.conflicts),
                 "skipped_erased": report.skipped_erased, "skipped_deleted": report.skipped_deleted,
                 "cleaned": report.cleaned,
                 "source_events": events, "source_last_hash": last_hash, "source_device": device,

@@ -17,6 +17,8 @@ class MergeReport:
     source: str
     sha256: str
     added: dict[str, int] = field(default_factory=dict)
+    # Rows a newer copy from the same origin updated, by table.
+    updated: dict[str, int] = field(default_factory=dict)
     already_present: int = 0
     conflicts: list[dict[str, str]] = field(default_factory=list)
     skipped_erased: int = 0
@@ -31,13 +33,15 @@ class MergeReport:
         parts = [f"{Path(self.source).name}: {added} rows added"]
         if self.added.get("notes"):
             parts.append(f"{self.added['notes']} notes")
+        if self.updated:
+            parts.append(f"{sum(self.updated.values())} rows updated")
         parts.append(f"{self.already_present} already present")
         if self.skipped_erased:
             parts.append(f"{self.skipped_erased} rows skipped: erased here")
         if self.skipped_deleted:
             parts.append(f"{self.skipped_deleted} rows skipped: deleted here")
         if self.conflicts:
-            parts.append(f"{len(self.conflicts)} set aside as conflicts (see merge_conflicts)")
+            parts.append(f"{len(self.conflicts)} set aside as conflicts (see `merge conflicts`)")
         for reference in self.relabelled:
             parts.append(f"case {reference} has another label there (the label here is kept)")
         if self.source_events < self.earlier_events:

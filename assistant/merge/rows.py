@@ -1,5 +1,6 @@
-"""Matching a source's rows with the lead's and adding what is new; a row whose id (or a case whose
-reference) exists with other content is set aside in merge_conflicts, never overwritten."""
+"""Matching a source's rows with the lead's and adding what is new; a row whose id exists with other
+content is updated when it is a newer copy from the same origin the lead has not changed (see `newer`),
+and otherwise (like a case whose reference exists with another label) set aside in merge_conflicts."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.erasure import reference_hash
+from assistant.merge.newer import Origins, compare, take
 from assistant.merge.report import MergeReport
-from assistant.merge.tables import CHRONOLOGY_KEY, KNOWN, Table, content
+from assistant.merge.tables import CHRONOLOGY_KEY, KNOWN, Rows, Table, content
 from assistant.store import new_id, now
 
 
@@ -30,8 +32,7 @@ def merge_cases(conn: Any, cases: list[dict[str, Any]], provenance: str, path: P
         if existing:
             mapping[case["id"]] = existing[0]
             report.already_present += 1
-            if existing[1] != case["label"]:
-                set_aside(conn, "cases", existing[0], case, path, sha, report)
+            if existing[1] != case["label"] and set_aside(conn, "cases", existing[0], case, path, sha, report):
                 report.relabelled.append(case["reference"])
             continue
         conn.execute(
@@ -45,13 +46,19 @@ def merge_cases(conn: Any, cases: list[dict[str, Any]], provenance: str, path: P
 
 
 def set_aside(conn: Any, table: str, row_id: str, row: dict[str, Any], path: Path, sha: str,
-              report: MergeReport) -> None:
-    """Record a row whose id exists here with other content (once per content), leaving both as they are."""
+              report: MergeReport) -> bool:
+    """Record a row whose id exists here with other content (once per content), leaving both as they are;
+    False (nothing reported) when the lead has already resolved a conflict over exactly this content."""
     incoming = json.dumps(content(row), sort_keys=True, default=str)
     known = conn.execute(
-        "SELECT 1 FROM merge_conflicts WHERE table_name = ? AND row_id = ? AND incoming = ?",
+        "SELECT id FROM merge_conflicts WHERE table_name = ? AND row_id = ? AND incoming = ?",
         (table, row_id, incoming),
-    ).fetchone()
+    ).fetchall()
+    if known and conn.execute(
+            f"SELECT 1 FROM events WHERE action = 'resolve' AND entity = 'merge_conflict' AND entity_id IN"
+            f" ({', '.join('?' * len(known))})", [k[0] for k in known]).fetchone():
+        report.already_present += 1
+        return False
     if not known:
         conn.execute(
             "INSERT INTO merge_conflicts (id, source_path, source_sha256, table_name, row_id, incoming,"
@@ -59,6 +66,7 @@ def set_aside(conn: Any, table: str, row_id: str, row: dict[str, Any], path: Pat
             (new_id(), str(path), sha, table, row_id, incoming, now()),
         )
     report.conflicts.append({"table": table, "id": row_id})
+    return True
 
 
 def merge_chronology(conn: Any, columns: list[str], rows: list[dict[str, Any]], case_map: dict[str, str],
@@ -90,10 +98,12 @@ def merge_chronology(conn: Any, columns: list[str], rows: list[dict[str, Any]], 
     report.added["chronology"] = added
 
 
-def merge_rows(conn: Any, table: str, columns: list[str], rows: list[dict[str, Any]],
-               case_map: dict[str, str], provenance: str, path: Path, sha: str, report: MergeReport) -> None:
-    """Rows matched by id: add the new ones, count the same ones as present, set aside the others."""
-    added = 0
+def merge_rows(conn: Any, entry: Table, columns: list[str], incoming: Rows, case_map: dict[str, str],
+               provenance: str, path: Path, sha: str, report: MergeReport, origins: Origins) -> None:
+    """Rows matched by id: add the new ones, count the same ones as present, take a newer copy from the
+    same origin, set aside the others."""
+    table, rows = entry.name, incoming[entry.name]
+    added = updated = 0
     for row in rows:
         if row.get(KNOWN):  # found identical to the lead's inside this transaction
             report.already_present += 1
@@ -107,7 +117,14 @@ def merge_rows(conn: Any, table: str, columns: list[str], rows: list[dict[str, A
             if content(current) == content(row):
                 report.already_present += 1
                 continue
-            set_aside(conn, table, row["id"], row, path, sha, report)
+            verdict = compare(entry, current, row, origins, incoming)
+            if verdict == "newer":
+                take(conn, table, current, row, provenance)
+                updated += 1
+            elif verdict == "older":
+                report.already_present += 1
+            else:
+                set_aside(conn, table, row["id"], row, path, sha, report)
             continue
         if "source" in columns:
             row["source"] = provenance
@@ -118,6 +135,8 @@ def merge_rows(conn: Any, table: str, columns: list[str], rows: list[dict[str, A
         )
         added += 1
     report.added[table] = added
+    if updated:
+        report.updated[table] = updated
 
 
 def merge_links(conn: Any, table: Table, columns: list[str], rows: list[dict[str, Any]], provenance: str,

@@ -2,8 +2,9 @@
 which columns do not count as content.
 
 Adding a table is one `Table` entry in TABLES, in dependency order (after the tables it refers to):
-how its rows reach a live conversation (`live`), and which of its columns name a case, a conversation
-or a note, so the merge can remap them and leave out what was erased here."""
+how its rows reach a live conversation (`live`), which of its columns name a case, a conversation
+or a note, so the merge can remap them and leave out what was erased here, and whether a newer copy of
+a row from the pair that made it may update the lead's (`newer`, see `assistant.merge.newer`)."""
 
 from __future__ import annotations
 
@@ -46,19 +47,38 @@ class Table(NamedTuple):
     deleted_entity: str | None = None
     # Columns naming a row of a table with `deleted_entity`: emptied when that row was deleted here.
     deleted_references: tuple[str, ...] = ()
+    # What "a newer copy from the same origin" means for a row whose id the lead holds with other content:
+    # "later": the row came here from the same device (its `source` names a hand-over merged from it),
+    #   its updated_at is not earlier than the lead's, and the lead's audit trail shows no change of
+    #   its own to that `entity` since then: the newer copy updates the lead's (an older one is
+    #   present, not a conflict). Anything else stays a conflict.
+    # "filled": same device, and the copy only fills columns still empty here (a visit's left_at); a
+    #   column filled on both sides keeps the lead's value (present, not a conflict).
+    # "": never updated; other content is always a conflict (rows written once, and the case-level
+    #   stages the lead keeps).
+    newer: str = ""
+    # The audit trail's entity name for this table's rows, for "later": the lead's own changes to it.
+    entity: str = ""
 
 
 # Tables in dependency order.
 TABLES: list[Table] = [
-    Table("conversations", "mode = 'live'", conversation="id"),
-    Table("episodes", f"conversation_id IN ({_LIVE})", conversation="conversation_id", deleted_entity="episode"),
+    # A conversation's status moves on (in progress, ended, sent for checking, checked); a step back
+    # is taken only with the pair's reopen (a `revisions` row of its status) after the lead's copy.
+    Table("conversations", "mode = 'live'", conversation="id", newer="later", entity="conversation"),
+    Table("episodes", f"conversation_id IN ({_LIVE})", conversation="conversation_id", deleted_entity="episode",
+          newer="later", entity="episode"),
+    # A note edited by the pair: the newer text is taken; its earlier text comes as a note_versions row.
     Table("notes", f"conversation_id IN ({_LIVE})", conversation="conversation_id",
-          deleted_references=("episode_id",)),
+          deleted_references=("episode_id",), newer="later", entity="note"),
     Table("note_versions", f"note_id IN ({_LIVE_NOTES})", note="note_id"),
     Table("prompt_marks", f"conversation_id IN ({_LIVE})", conversation="conversation_id",
           deleted_references=("episode_id",)),
     Table("section_visits", f"conversation_id IN ({_LIVE})", conversation="conversation_id",
-          deleted_references=("episode_id",)),
+          deleted_references=("episode_id",), newer="filled"),
+    # The closing checklist: items ticked by the pair are added (an item unticked there stays ticked here).
+    Table("closing_checks", f"conversation_id IN ({_LIVE})", kind="links", key=("conversation_id", "item"),
+          conversation="conversation_id", requires=(("conversation_id", "conversations"),)),
     Table("chronology", "1", kind="chronology", case="case_id"),
     Table("note_tags", f"note_id IN ({_LIVE_NOTES})", kind="links", key=("note_id", "tag_id"), note="note_id",
           requires=(("note_id", "notes"),)),
@@ -70,7 +90,7 @@ TABLES: list[Table] = [
     Table("finding_questions", "1", kind="links", key=("finding_id", "question_id"),
           requires=(("finding_id", "findings"), ("question_id", "review_questions"))),
     Table("prepared_queries", f"conversation_id IN ({_LIVE})", conversation="conversation_id",
-          optional_note="note_id"),
+          optional_note="note_id", newer="later", entity="prepared_query"),
 ]
 MERGED_TABLES = ["cases"] + [table.name for table in TABLES]
 CHRONOLOGY_KEY = ("case_id", "date", "agency", "summary", "source_ref")

@@ -51,10 +51,12 @@ def test_erasure_removes_the_text_from_merge_conflicts(tmp_path, structure, cli)
     pair = pair_database(tmp_path / "pair.db", "Social Worker 1", ["The referral"])
     lead = tmp_path / "lead.db"
     assert cli("merge", str(pair["path"]), db=lead).returncode == 0
-    store = open_store(pair["path"])
-    c = Conversation(store, structure, pair["conversation_id"])
-    c.notes.edit(c.notes.list(section_id="overview")[0]["id"], f"{SENTINEL} typed up later")
-    store.close()
+    # Changed here and there since the merge: the pair's text is set aside as a conflict.
+    for path, text in ((lead, "Read by the lead"), (pair["path"], f"{SENTINEL} typed up later")):
+        store = open_store(path)
+        c = Conversation(store, structure, pair["conversation_id"])
+        c.notes.edit(c.notes.list(section_id="overview")[0]["id"], text)
+        store.close()
     assert "1 set aside as conflicts" in cli("merge", str(pair["path"]), db=lead).stdout
     assert SENTINEL.encode() in all_bytes(lead)
     result = cli("erase", "--conversation", pair["conversation_id"], "--reason", "Consent withdrawn", db=lead)

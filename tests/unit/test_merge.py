@@ -65,6 +65,9 @@ def test_conflicting_content_is_set_aside_not_overwritten(tmp_path, pairs):
     lead = tmp_path / "lead.db"
     store = open_store(lead)
     merge_source(store, a["path"])
+    # Changed here and there since the merge: the pair's newer text is set aside, not taken.
+    mine = Conversation(store, load_structure(), a["conversation_id"], actor="lead reviewer")
+    mine.notes.edit(mine.notes.list(section_id="overview")[0]["id"], "The lead's reading of the account")
     original = store.scalar("SELECT body FROM notes WHERE section_id = 'overview'")
     source = open_store(a["path"])
     c = Conversation(source, load_structure(), a["conversation_id"])

@@ -1,5 +1,6 @@
 """The Conversations tab: each conversation's status, notes, review state and open comments (on the
-conversation and on its notes); comments listed and resolved (R), a record reopened with a reason (O)."""
+conversation and on its notes); comments listed and resolved (R), a record reopened with a reason (O);
+the case's open merge conflicts counted, and listed to keep mine or theirs (K)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ from textual.widgets.option_list import Option
 from assistant.conversation import Conversation
 from assistant.exports.pack import case_comments
 from assistant.labels import conversation_labels
+from assistant.merge.conflicts import list_conflicts
 from assistant.review import REVIEW_STATES, live_conversations, resolve_comment, set_review_state
 from assistant.short_ids import short_id
 from assistant.store import StoreError
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import TextPrompt
+from assistant.tui.screens.review.conflicts import ConflictsDialog, conflicts_line
 from assistant.tui.screens.review.panes import ReviewPane, in_slices, restore_table_place, table_place
 
 # The one key that resolves a comment, named the same in the tab's hint and in the comments dialog.
@@ -40,6 +43,7 @@ class ConversationsData:
     conversations: list[dict[str, Any]]
     open_comments: dict[str, int]
     labels: dict[str, str]
+    open_conflicts: int = 0
 
 
 class CommentsDialog(ModalScreen[None]):
@@ -96,7 +100,7 @@ class CommentsDialog(ModalScreen[None]):
 class ConversationsPane(ReviewPane):
     """Review states and comments, conversation by conversation."""
 
-    KEYS = ("next_review_state", "reopen")
+    KEYS = ("next_review_state", "reopen", "conflicts")
 
     class Loaded(Message):
         def __init__(self, data: ConversationsData) -> None:
@@ -106,6 +110,7 @@ class ConversationsPane(ReviewPane):
     def parts(self) -> Iterable[Widget]:
         return [Static(Text(f"S sets the review state · C comments · Enter lists comments ({RESOLVE_HINT}) · "
                             "O reopens a record to correct it"), classes="hint", id="conversations-hint"),
+                Static(Text(""), classes="hint", id="conflicts-line"),
                 DataTable(id="conversation-table", cursor_type="row", zebra_stripes=True)]
 
     def fetch(self) -> Message:
@@ -114,7 +119,8 @@ class ConversationsPane(ReviewPane):
         # Open comments on the conversation itself and on any of its notes.
         open_comments = Counter(c["conversation_id"] for c in case_comments(store, self.case_id) if not c["resolved"])
         labels = conversation_labels(conversations, width=LABEL_WIDTH)
-        return self.Loaded(ConversationsData(conversations, dict(open_comments), labels))
+        conflicts = len(list_conflicts(store, self.case_id, open_only=True))
+        return self.Loaded(ConversationsData(conversations, dict(open_comments), labels, conflicts))
 
     async def on_conversations_pane_loaded(self, message: Loaded) -> None:
         await self.take(message.data)
@@ -124,6 +130,7 @@ class ConversationsPane(ReviewPane):
         return self.loaded.conversations if self.loaded else []
 
     async def draw(self) -> None:
+        self.query_one("#conflicts-line", Static).update(Text(conflicts_line(self.loaded.open_conflicts)))
         table = self.query_one("#conversation-table", DataTable)
         place = table_place(table)
         table.clear(columns=True)
@@ -158,6 +165,13 @@ class ConversationsPane(ReviewPane):
             return
         theirs = [c for c in case_comments(self.app.store, self.case_id) if c["conversation_id"] == conversation["id"]]
         self.app.push_screen(CommentsDialog(f"Comments · {self.loaded.labels[conversation['id']]}", theirs),
+                             shielded(self.app, lambda _: self.screen.refresh_all()))
+
+    def conflicts(self) -> None:
+        """The case's merge conflicts, open ones first, to keep mine or theirs."""
+        found = list_conflicts(self.app.store, self.case_id)
+        found.sort(key=lambda conflict: not conflict.open)
+        self.app.push_screen(ConflictsDialog("Merge conflicts in this case", found),
                              shielded(self.app, lambda _: self.screen.refresh_all()))
 
     def reopen(self) -> None:

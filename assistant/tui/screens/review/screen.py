@@ -75,6 +75,7 @@ class ReviewScreen(Screen):
         Binding("w", "pane('withdraw')", "Withdraw", id="review.withdraw_finding"),
         Binding("s", "pane('next_review_state')", "Review state", id="review.state"),
         Binding("o", "pane('reopen')", "Reopen", id="review.reopen"),
+        Binding("k", "pane('conflicts')", "Merge conflicts", id="review.conflicts"),
         Binding("p", "pane('place')", "Place", id="review.story_place"),
         Binding("a", "pane('differ')", "Accounts differ", id="review.story_differ"),
         Binding("o", "pane('card')", "Open card", id="review.story_card"),
