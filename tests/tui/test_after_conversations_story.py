@@ -23,7 +23,7 @@ from assistant.review import case_episodes
 from assistant.store import open_store
 from assistant.story import episode_card
 from assistant.structure import load_structure
-from assistant.tui.screens.dialogs import Choice, TextPrompt
+from assistant.tui.screens.dialogs import TextPrompt
 from assistant.tui.screens.review import FindingScreen, ReviewScreen
 from assistant.tui.screens.review.episode_card import EpisodeCardScreen
 
@@ -183,6 +183,9 @@ async def _first_meeting(pilot, review, case_id: str) -> None:
     await pilot.press("p")
     await _choose(pilot, 1)
     await _submit(pilot, role="Health Visitor", agency="Health", consult="a call with the lead reviewer")
+    shown = _option_text(review, "meeting-list", 0)
+    assert "First follow-on meeting · 2026-05-04" in shown and "First pack v1" in shown
+    assert "Absent: Health Visitor (Health) — to be consulted by a call with the lead reviewer" in shown
     await _challenge(pilot, "episode the fax", 0, "Social Worker 1", "The form went on the Friday, not the Monday.")
     await _challenge(pilot, "episode the strategy", 1, "Probation Officer", "Probation was never invited.")
     await _challenge(pilot, "story", 3, "Health Visitor", "The health visitor saw the family in April too.")
