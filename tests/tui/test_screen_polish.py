@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from textual.widgets._toast import Toast
+
 from assistant.short_ids import short_id
 from assistant.store import open_store
 from assistant.structure import load_structure
 from assistant.tui.app import LearningTogetherApp
-from assistant.tui.screens.dialogs import TextPrompt
+from assistant.tui.screens.dialogs import Choice, TextPrompt
 from assistant.tui.screens.home import HomeScreen
 
 from tests.tui.helpers import fill, make_app, type_note, work_done
@@ -161,3 +163,30 @@ async def test_each_file_that_could_not_be_merged_says_why_on_a_line_of_its_own(
         assert [line.split(":")[0] for line in lines[1:]] == ["a folder", "not-there.db", "garbled.db"]
         assert all(len(line) <= error.size.width for line in lines)
         assert "folder" in lines[1].split(":", 1)[1]
+
+
+async def test_toasts_from_the_exports_do_not_cover_the_status_question(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(tmp_path / "lt.db")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await start_conversation(pilot)
+        await type_note(pilot, "They said the referral form went by fax.")
+        await pilot.press("f12")
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        for key in ("w", "m"):
+            await pilot.press(key)
+            await pilot.pause()
+            await work_done(app)
+            await pilot.pause()
+        assert len(app.screen.query(Toast)) >= 2  # the exports were announced
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, Choice)
+        dialog = app.screen.query_one(".dialog")
+        covering = [toast for toast in app.screen.query(Toast) if toast.region.overlaps(dialog.region)]
+        assert covering == []
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.conversation.state().row["status"] == "sent_for_checking"

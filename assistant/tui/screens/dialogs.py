@@ -23,6 +23,13 @@ from assistant.tui.widgets.safe_inputs import SafeInput
 from assistant.tui.widgets.wrapping_table import WrapColumn, WrappingTable
 
 
+def clear_the_way(dialog: ModalScreen) -> None:
+    """Toasts already showing are dismissed when a dialog opens: they sit above every screen, and at 80×24
+    the bottom right where they stack is where a centred dialog has its choices and buttons. Each toast has
+    been on screen since the key that raised it, before the dialog was asked for."""
+    dialog.app.clear_notifications()
+
+
 @shown_in_help("Tag picker", 5)
 class TagPicker(ModalScreen[list[str] | None]):
     """The whole codebook, searchable; Space ticks, Enter applies."""
@@ -138,6 +145,7 @@ class Choice(ModalScreen[Any]):
         return [*matching[:self.SHOWN], more]
 
     def on_mount(self) -> None:
+        clear_the_way(self)
         options = self.query_one("#choices", OptionList)
         options.highlighted = min(self.highlighted, max(0, len(self.options) - 1))
         if self.filterable:
@@ -237,6 +245,7 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        clear_the_way(self)
         self.query_one(SafeInput).focus()
 
     @on(SafeInput.Submitted)
