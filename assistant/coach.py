@@ -16,6 +16,14 @@ from assistant.structure import CoachWords, Structure
 KINDS = ("hindsight", "leading", "multiple", "closed", "open")
 SEVERITY = ("hindsight", "leading", "multiple", "closed")
 _FILLERS = {"so", "and", "ok", "okay", "right", "well", "now", "just", "then", "but", "um", "er", "erm"}
+# "Missed" next to one of these is a plain fact about attendance ("when the appointments were missed"), not
+# blame; "missed the signs", "you missed" and "we missed" still are.
+_ATTENDANCE = {"appointment", "appointments", "visit", "visits", "session", "sessions", "meeting", "meetings",
+               "clinic", "clinics", "contact", "contacts", "check-up", "check-ups", "dose", "doses", "school",
+               "nursery", "lesson", "lessons", "class", "classes"}
+_BLAMED = {"you", "we", "i"}  # "you missed the appointment" points at someone
+# A polite request ("Can you tell me about…", "Could you describe…") is one request like "Tell me about…".
+_POLITE = re.compile(r"^(?:can|could|would|will) (?:you|we) (?:please )?")
 _CLAUSE_JOIN = re.compile(
     r"\b(?:and|or|also)\s+(?:then\s+)?(?:what|how|why|who|when|where|did|do|does|was|were|is|are|could|would|"
     r"can|have|had)\b"
@@ -57,6 +65,21 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 def _find(phrases: tuple[str, ...], text: str) -> list[str]:
     return [m.group(0) for m in _phrase_pattern(phrases).finditer(text)]
+
+
+def _hindsight(phrases: tuple[str, ...], text: str) -> list[str]:
+    """The hindsight or blame phrases in `text`, leaving out "missed" where it only says what was not
+    attended (see _ATTENDANCE)."""
+    found = []
+    for match in _phrase_pattern(phrases).finditer(text):
+        if match.group(0) == "missed":
+            before = re.findall(r"[\w'-]+", text[:match.start()])
+            after = re.findall(r"[\w'-]+", text[match.end():])
+            near = set(before[-3:]) | set(after[:3])
+            if near & _ATTENDANCE and not (before and before[-1] in _BLAMED):
+                continue
+        found.append(match.group(0))
+    return found
 
 
 def _without_fillers(text: str) -> str:
@@ -160,7 +183,7 @@ def classify(question: str, words: CoachWords) -> Verdict:
     reflection before the question ("That sounds hard. How was it?") is not counted as a question."""
     text = _normalise(question)
     triggers: list[Trigger] = []
-    for phrase in _find(words.hindsight, text):
+    for phrase in _hindsight(words.hindsight, text):
         triggers.append(Trigger("hindsight", phrase))
     asks = [s for s in _sentences(text) if _asks(s, words)] or [text]
     for sentence in asks:
@@ -187,7 +210,7 @@ def classify(question: str, words: CoachWords) -> Verdict:
 def _joined_questions(sentence: str, words: CoachWords) -> list[Trigger]:
     """'What did you see and who did you tell?' is two questions; 'Tell me about X and what
     happened next' is one request whose clauses all hang from "tell me about"."""
-    if _opens_with(sentence, words.shapes.asking_openings):
+    if _opens_with(_POLITE.sub("", _without_fillers(sentence)), words.shapes.asking_openings):
         return []
     join = _CLAUSE_JOIN.search(_without_fillers(sentence))
     if join and join.start() > 0:  # "And how did that feel?" is one question
@@ -220,7 +243,7 @@ def _suggest(kind: str, question: str, words: CoachWords) -> str:
 
 def note_hints(structure: Structure, text: str) -> list[str]:
     """Gentle hints when a note uses hindsight or blame language; never a block."""
-    found = _find(structure.coach.hindsight, _normalise(text[-5000:]))
+    found = _hindsight(structure.coach.hindsight, _normalise(text[-5000:]))
     if not found:
         return []
     phrases = ", ".join(f"\u201c{p}\u201d" for p in dict.fromkeys(found))

@@ -79,3 +79,26 @@ async def test_a_pair_hands_over_an_encrypted_copy_from_the_home_screen(tmp_path
     lead = open_store(tmp_path / "lead.db")
     assert merge_source(lead, out, passphrase="handover passphrase").added["notes"] == 1
     lead.close()
+
+
+def _fully_shown(app, selector: str) -> bool:
+    """The widget sits whole inside the first-run form as it is on screen now, without scrolling."""
+    form = app.screen.query_one("#first-run")
+    region = app.screen.query_one(selector).region
+    return bool(region) and form.region.contains_region(region)
+
+
+async def test_at_80_by_24_both_choices_show_and_each_has_a_footer_key(tmp_path):
+    db = tmp_path / "lt.db"
+    app = LearningTogetherApp(None, load_structure, clock=False, first_run_path=db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert _fully_shown(app, "#create-encrypted")
+        assert _fully_shown(app, "#create-plain")
+        footer_keys = {binding.description for (_, binding, enabled, _) in app.screen.active_bindings.values()
+                       if binding.show and enabled}
+        assert {"Create encrypted database", "Without encryption"} <= footer_keys
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    assert not is_encrypted_file(db)

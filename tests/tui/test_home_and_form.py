@@ -3,6 +3,8 @@ apart, and the case-group member the conversation is with."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.casegroup import add_member, get_member
 from assistant.cases import add_case
 from assistant.conversation import list_conversations
@@ -54,8 +56,11 @@ async def test_plural_counts(tmp_path):
         assert "2 cases, 2 conversations, 2 in progress" in _intro(app)
 
 
-async def test_under_no_color_the_form_shows_its_choices_in_words(tmp_path, monkeypatch):
-    monkeypatch.setenv("NO_COLOR", "1")
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "no-colour"])
+async def test_the_form_shows_its_choices_in_words_in_colour_and_without(tmp_path, monkeypatch, no_color):
+    """A ticked box and the chosen consent differ from the others in words, not by colour alone."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(tmp_path / "lt.db")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("n")

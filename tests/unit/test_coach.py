@@ -88,6 +88,16 @@ def test_held_out_test_set(structure, capsys):
     ("Why wasn't the baby weighed?", "hindsight"),
     ("What did you see? Who did you tell?", "multiple"),
     ("What did you see and who did you tell?", "multiple"),
+    # "missed" as a plain fact about attendance is not blame; missing signs, or "you missed", is.
+    ("What was happening for you when the appointments were missed?", "open"),
+    ("How did you hear about the missed visits?", "open"),
+    ("You missed the signs of neglect, didn't you?", "hindsight"),
+    ("What was it like when the signs were missed?", "hindsight"),
+    ("What happened after you missed the appointment?", "hindsight"),
+    # One polite request with "and" is one question; two questions joined by "and" are still two.
+    ("Can you tell me about the family and how you came to know them?", "open"),
+    ("Could you describe the house and what you noticed there?", "open"),
+    ("Can you say what you saw and who did you tell?", "multiple"),
 ])
 def test_shapes_of_new_wording(structure, question, kind):
     assert classify(question, structure.coach).kind == kind
@@ -119,6 +129,8 @@ def test_most_serious_kind_wins_and_all_are_listed(structure):
 def test_note_hints_are_gentle(structure):
     assert note_hints(structure, "She said she should have phoned, looking back.")
     assert note_hints(structure, "She phoned the school on Monday.") == []
+    assert note_hints(structure, "Two appointments were missed in March.") == []
+    assert note_hints(structure, "He feels the signs were missed.")
 
 
 def test_coach_command_line(cli):

@@ -23,6 +23,13 @@ from assistant.tui.widgets.safe_inputs import SafeInput
 from assistant.tui.widgets.wrapping_table import WrapColumn, WrappingTable
 
 
+def clear_the_way(dialog: ModalScreen) -> None:
+    """Toasts already showing are dismissed when a dialog opens: they sit above every screen, and at 80×24
+    the bottom right where they stack is where a centred dialog has its choices and buttons. Each toast has
+    been on screen since the key that raised it, before the dialog was asked for."""
+    dialog.app.clear_notifications()
+
+
 @shown_in_help("Tag picker", 5)
 class TagPicker(ModalScreen[list[str] | None]):
     """The whole codebook, searchable; Space ticks, Enter applies."""
@@ -138,6 +145,7 @@ class Choice(ModalScreen[Any]):
         return [*matching[:self.SHOWN], more]
 
     def on_mount(self) -> None:
+        clear_the_way(self)
         options = self.query_one("#choices", OptionList)
         options.highlighted = min(self.highlighted, max(0, len(self.options) - 1))
         if self.filterable:
@@ -177,10 +185,19 @@ class Choice(ModalScreen[Any]):
         self.dismiss(None)
 
 
-class TextPrompt(ModalScreen[dict[str, str] | None]):
-    """One or more single-line fields, e.g. a key moment's name and time, or a reason."""
+class _Body(VerticalScroll, can_focus=False):
+    """The fields and folder tree of a tall dialog: it scrolls to whichever of them has focus, so it needs
+    no stop of its own in the Tab order (fields, tree, OK, Cancel, and round again)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+class TextPrompt(ModalScreen[dict[str, str] | None]):
+    """One or more single-line fields, e.g. a key moment's name and time, or a reason. Enter moves to the
+    next field and submits from the last; Ctrl+S submits from anywhere."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+        Binding("ctrl+s", "submit", "Submit", id="prompt.submit", priority=True),
+    ]
 
     def __init__(self, title: str, fields: list[tuple], explanation: str = "", confirm: str = "Save", *,
                  action: Callable[["TextPrompt", dict[str, str]], str | None] | None = None,
@@ -209,7 +226,7 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         # With a folder tree the dialog may be taller than a small terminal: the fields and the tree
         # scroll, while the error line and the buttons stay in view below them.
         with Vertical(classes="dialog browsing" if self.browse else "dialog"):
-            with (VerticalScroll(id="prompt-body") if self.browse else Vertical(id="prompt-body")):
+            with (_Body(id="prompt-body") if self.browse else Vertical(id="prompt-body")):
                 yield Static(Text(self.title_text, style="bold"))
                 if self.explanation:
                     yield Static(safe(self.explanation), classes="hint")
@@ -228,6 +245,7 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        clear_the_way(self)
         self.query_one(SafeInput).focus()
 
     @on(SafeInput.Submitted)
@@ -238,6 +256,9 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
             inputs[index + 1].focus()
         else:
             self._ok()
+
+    def action_submit(self) -> None:
+        self._ok()
 
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
@@ -281,7 +302,8 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         if problem is None:
             self.dismiss(None)
             return
-        self.query_one("#prompt-error", Static).update(safe(problem))
+        error = self.query_one("#prompt-error", Static)
+        error.update(_problem_text(problem, error.size.width))
         self.query_one("#ok", Button).disabled = False
         if self.focused is None or self.focused.id == "ok":
             self.query(SafeInput).first().focus()
@@ -294,6 +316,20 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
     @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _problem_text(problem: str, width: int) -> Text:
+    """One sentence wraps; a problem of several lines (a heading, then one line per file) keeps each file
+    on a line of its own, cut to the dialog's width so every file stays in view."""
+    heading, *items = problem.split("\n")
+    shown = safe(heading)
+    for item in items:
+        line = safe(item, single_line=True)
+        if width > 0:
+            line.truncate(width, overflow="ellipsis")
+        shown.append("\n")
+        shown.append_text(line)
+    return shown
 
 
 # Dates and sources are short and settle at their own width; the summary takes most of what is left.

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
@@ -26,9 +26,18 @@ EXPLANATION = (
 
 
 class FirstRunScreen(Screen):
-    """Shown when the database does not exist yet."""
+    """Shown when the database does not exist yet. Both choices fit on an 80×24 screen, and each has a key in
+    the footer."""
 
-    BINDINGS = [Binding("ctrl+s", "encrypted", "Create encrypted database", id="first_run.encrypted", priority=True)]
+    DEFAULT_CSS = """
+    #passphrases { height: auto; }
+    #passphrases Vertical { width: 1fr; height: auto; }
+    #passphrases Vertical:first-of-type { margin-right: 2; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "encrypted", "Create encrypted database", id="first_run.encrypted", priority=True),
+        Binding("ctrl+n", "plain", "Without encryption", id="first_run.plain", priority=True),
+    ]
 
     def __init__(self, path: Path) -> None:
         super().__init__()
@@ -40,10 +49,13 @@ class FirstRunScreen(Screen):
             yield Static(Text("Welcome to the Learning Together conversation assistant", style="bold"))
             yield Static(safe(f"A new database will be created at {self.path}."))
             yield Static(Text(EXPLANATION.format(n=MIN_PASSPHRASE)))
-            yield Label("Passphrase")
-            yield SafeInput(password=True, id="passphrase")
-            yield Label("The same passphrase again")
-            yield SafeInput(password=True, id="confirm")
+            with Horizontal(id="passphrases"):  # side by side, so both choices below fit on a small screen
+                with Vertical():
+                    yield Label("Passphrase")
+                    yield SafeInput(password=True, id="passphrase")
+                with Vertical():
+                    yield Label("The same passphrase again")
+                    yield SafeInput(password=True, id="confirm")
             yield Static("", id="first-run-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Create encrypted database", variant="primary", id="create-encrypted")
@@ -76,5 +88,5 @@ class FirstRunScreen(Screen):
         self._create(self.query_one("#passphrase", SafeInput).value)
 
     @on(Button.Pressed, "#create-plain")
-    def _plain(self) -> None:
+    def action_plain(self) -> None:
         self._create(None)

@@ -212,7 +212,7 @@ class HomeScreen(Screen):
 
     def _merge(self, dialog, values: dict[str, str]) -> str | None:
         """Runs in a worker thread (merging can take a while): each merged file is reported as it is
-        done; the files that failed stay in the dialog with the first reason."""
+        done; the files that failed stay in the dialog, each with its reason on a line of its own."""
         from pathlib import Path
 
         from assistant.merge import merge_source
@@ -227,7 +227,7 @@ class HomeScreen(Screen):
             source = Path(path).expanduser()
             try:
                 if source.is_dir():
-                    failed.append((path, f"{source} is a folder; give the hand-over file inside it."))
+                    failed.append((path, f"{source.name} is a folder; give the hand-over file inside it."))
                     continue
                 report = merge_source(self.app.store, source, passphrase=passphrase)
             except Exception as error:  # noqa: BLE001 - one sentence per file, the rest carry on
@@ -241,7 +241,8 @@ class HomeScreen(Screen):
         self.app.call_from_thread(dialog.set_field, "paths", "; ".join(_quoted(p) for p, _ in failed))
         if len(failed) == 1:
             return failed[0][1]
-        return f"{len(failed)} files were not merged; the first: {failed[0][1]}"
+        reasons = "".join(f"\n{Path(path).name or path}: {reason}" for path, reason in failed)
+        return f"{len(failed)} files were not merged:{reasons}"
 
     @guarded
     def action_handover(self) -> None:

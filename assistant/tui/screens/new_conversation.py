@@ -22,7 +22,7 @@ from assistant.workflows import NewCase, start_conversation
 NEW_CASE = "__new__"
 NAME_WARNING = "This looks like a person's name. Please use a role label or pseudonym only."
 RECORDS_LABEL = "The pair read records or a chronology before this conversation"
-CHOSEN = "(chosen) "  # under NO_COLOR the consent choice is shown in words, not by colour alone
+CHOSEN = "(chosen) "  # the consent choice is shown in words: the radio glyph looks the same chosen or not
 
 
 @shown_in_help("New conversation", 2)
@@ -119,9 +119,8 @@ class NewConversationScreen(Screen):
     @on(Checkbox.Changed)
     @on(RadioSet.Changed)
     def _show_states(self) -> None:
-        """Under NO_COLOR a ticked box and the chosen consent look like the others: say them in words."""
-        if not self.app.no_color:
-            return
+        """A ticked box and the chosen consent look like the others but for colour (and under NO_COLOR not
+        even that): say them in words."""
         records = self.query_one("#records", Checkbox)
         records.label = f"{RECORDS_LABEL} — {'yes' if records.value else 'no'}"
         for button in self.query(RadioButton):

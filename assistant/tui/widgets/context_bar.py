@@ -1,12 +1,14 @@
 """The line above the prompt: case, practitioner, the conversation's short id, and (unless turned off) the
 time so far in total and at this stop (this section at this key moment), ticking once a second until the
-conversation ends."""
+conversation ends. When the line is too long for the screen the family label goes first, then the case
+reference, then the agency: the practitioner's role label and the short id stay."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -29,6 +31,7 @@ class ContextBar(Horizontal):
         self._base_total = 0.0
         self._base_section = 0.0
         self._line = ""
+        self._parts: list[tuple[str, int]] = []  # (text, the order in which it is left out: 0 never)
         self._running = True  # the clock stops once the conversation has ended
 
     def compose(self) -> ComposeResult:
@@ -51,19 +54,33 @@ class ContextBar(Horizontal):
                 _seconds_between(visit.entered_at, visit.left_at) for visit in state.visits
                 if visit.section_id == stop.section.id and visit.episode_id == stop.episode_id)
         row, case = state.row, state.case
-        who = f"{row['practitioner_role']}" + (f" · {row['agency']}" if row["agency"] else "")
-        # The short id first: at 80 columns the end of the line is cut, and the id is what commands ask for.
-        line = f"id {short_id(row['id'])} · {case['reference']} · {case['label']} · {who}"
+        # The short id first, as the commands ask for it; the role label is never left out.
+        self._parts = [(f"id {short_id(row['id'])}", 0), (case["reference"], 2), (case["label"], 1),
+                       (row["practitioner_role"], 0)] + ([(row["agency"], 3)] if row["agency"] else [])
+        self.tick()
+
+    def on_resize(self) -> None:
+        self.tick()
+
+    def _show_line(self, room: int) -> None:
+        """The case and practitioner in `room` columns, leaving out the least needed parts until it fits."""
+        parts = list(self._parts)
+        for dropped in (1, 2, 3):
+            if cell_len(" · ".join(text for text, _ in parts)) <= room:
+                break
+            parts = [(text, order) for text, order in parts if order != dropped]
+        line = " · ".join(text for text, _ in parts)
         if line != self._line:  # the same line is not repainted on every key
             self._line = line
             self.query_one("#context-line", Static).update(safe(line, "bold", single_line=True))
-        self.tick()
 
     def tick(self) -> None:
-        if not self.clock:
-            return
-        elapsed = time.monotonic() - self._entered if self._running else 0.0
-        self.query_one("#clock", Static).update(Text(
-            f"⏱ {format_duration(self._base_total + elapsed)} · here {format_duration(self._base_section + elapsed)}",
-            style="dim",
-        ))
+        clock = ""
+        if self.clock:
+            elapsed = time.monotonic() - self._entered if self._running else 0.0
+            clock = (f"⏱ {format_duration(self._base_total + elapsed)} · "
+                     f"here {format_duration(self._base_section + elapsed)}")
+            self.query_one("#clock", Static).update(Text(clock, style="dim"))
+        clock_room = cell_len(clock) + 1 if clock else 0  # the clock, and a space before it
+        # Before the first layout the width is not known yet: the whole line, fitted again on resize.
+        self._show_line(self.size.width - clock_room if self.size.width else 10_000)

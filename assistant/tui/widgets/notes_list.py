@@ -63,6 +63,11 @@ class NotesList(OptionList):
         self.clear_options()
         self.add_options(options)  # at once: one layout, not one per option
 
+    def watch_show_vertical_scrollbar(self) -> None:
+        """A scrollbar narrows the list, so every note is measured and drawn again at the new width: the
+        option list keeps each note's height from the old width, which would cut a wrapped note's tag line."""
+        self._clear_caches()
+
     def selected_note(self) -> str | None:
         """The highlighted note's id while the list has focus (keys elsewhere never act on a note)."""
         if not self.has_focus or self.highlighted is None:
