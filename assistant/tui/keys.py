@@ -29,3 +29,9 @@ def help_groups() -> dict[str, list[Binding]]:
     """Every registered group's bindings, in the order help shows them."""
     ordered = sorted(_GROUPS.items(), key=lambda item: item[1][0])
     return {title: list(cls.BINDINGS) for title, (_, cls) in ordered}
+
+
+def help_title(screen_class: type) -> str | None:
+    """The help group of a screen (or of the nearest registered class it is built on), if it has one."""
+    titles = {cls: title for title, (_, cls) in _GROUPS.items()}
+    return next((titles[cls] for cls in screen_class.__mro__ if cls in titles), None)

@@ -56,6 +56,12 @@ class ReviewScreen(Screen):
     # only on its own tab, so one letter can mean one thing per tab (E links moments, or edits a finding).
     BINDINGS = [
         Binding("escape", "back", "Home", id="review.home"),
+        # Tabs change from wherever the focus is, not only from the tab bar. Ctrl+PgUp/PgDn come first even
+        # in the search box (where [ and ] are typed) and in a scrolling list (where they would scroll across).
+        Binding("left_square_bracket", "next_tab(-1)", "Previous tab", key_display="[", id="review.previous_tab"),
+        Binding("right_square_bracket", "next_tab(1)", "Next tab", key_display="]", id="review.next_tab"),
+        Binding("ctrl+pageup", "next_tab(-1)", "Previous tab", show=False, priority=True, id="review.previous_page"),
+        Binding("ctrl+pagedown", "next_tab(1)", "Next tab", show=False, priority=True, id="review.next_page"),
         Binding("x", "export", "Export", id="review.export"),
         Binding("f", "new_finding", "New finding", id="review.new_finding"),
         Binding("c", "comment", "Comment", id="review.comment"),
@@ -80,6 +86,7 @@ class ReviewScreen(Screen):
     def __init__(self, case_id: str) -> None:
         super().__init__()
         self.case_id = case_id
+        self.focus_in_tab = False  # set by [ and ]: the focus follows into the tab they show
 
     def compose(self) -> ComposeResult:
         self.case = self.app.store.one("SELECT * FROM cases WHERE id = ?", (self.case_id,))
@@ -121,6 +128,9 @@ class ReviewScreen(Screen):
     async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         if isinstance(event.pane, ReviewPane):
             await event.pane.show()
+            if self.focus_in_tab:  # a click or the tab bar's arrow keys leave the focus where it is
+                self.focus_in_tab = False
+                event.pane.focus_first()
 
     @property
     def conversations(self) -> list[dict[str, Any]]:
@@ -155,6 +165,15 @@ class ReviewScreen(Screen):
         pane = self._active_pane()
         if pane is not None and method in pane.KEYS:
             getattr(pane, method)()
+
+    @guarded
+    def action_next_tab(self, step: int) -> None:
+        """Show the next (or previous) tab; the focus follows into it (see _tab_shown), so its keys work
+        at once."""
+        tabs = self.query_one("#review-tabs", TabbedContent)
+        panes = [pane.id for pane in tabs.query(ReviewPane)]
+        self.focus_in_tab = True
+        tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
 
     @guarded
     def action_open(self) -> None:
