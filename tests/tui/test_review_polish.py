@@ -19,10 +19,12 @@ from assistant.tui.widgets.wrapping_table import WrappingTable
 from tests.tui.helpers import fill, make_app
 from tests.tui.test_review import lead_database, open_workspace, settle
 from tests.tui.test_review_revisions import _episodes_ready
-from tests.tui.test_summary_layout import (LONG_AGENCY, LONG_SUMMARY, app_for, assert_every_column_fits,
+from tests.tui.test_summary_layout import (app_for, assert_every_column_fits,
                                            assert_rows_as_tall_as_their_text, column_on_screen, demo_database,
                                            open_summary, screen_lines, words)
 
+BIRTH_VISIT = ("New birth visit; home conditions noted and the mother's questions about feeding answered; "
+               "a follow-up visit was offered and accepted.")
 TABS = ["tab-coverage", "tab-episodes", "tab-story", "tab-influences", "tab-notes", "tab-findings",
         "tab-conversations"]
 
@@ -36,8 +38,8 @@ def _with_chronology(tmp_path, db):
     from assistant.store import open_store
 
     csv = tmp_path / "chronology.csv"
-    rows = [("2026-03-10", "Health Visiting", LONG_SUMMARY, "HV-12"),
-            ("2026-04-02", LONG_AGENCY, "Welfare check at the flat.", "Police log 12")]
+    rows = [("2026-03-10", "Health Visiting", BIRTH_VISIT, "HV-12"),
+            ("2026-04-02", "Children's Social Care, Assessment Team", "Welfare check at the flat.", "Police log 12")]
     csv.write_text("date,agency,summary,source\n"
                    + "".join(",".join(f'"{cell}"' for cell in row) + "\n" for row in rows), encoding="utf-8")
     store = open_store(db)
@@ -119,7 +121,7 @@ async def test_the_episodes_hints_are_whole_and_the_chronology_wraps_with_every_
         await pilot.press("right_square_bracket")
         await settle(pilot)
         screen = app.screen
-        hints = list(screen.query("#tab-episodes .hint"))
+        hints = list(screen.query("#episode-columns .hint"))
         assert len(hints) == 2
         for hint in hints:
             assert words(str(hint.render())) in _text_in(app, hint)
@@ -131,7 +133,7 @@ async def test_the_episodes_hints_are_whole_and_the_chronology_wraps_with_every_
         assert_rows_as_tall_as_their_text(table)
         table.focus()
         await pilot.pause()
-        assert await column_on_screen(pilot, table, 2) == [words(LONG_SUMMARY), "Welfare check at the flat."]
+        assert await column_on_screen(pilot, table, 2) == [words(BIRTH_VISIT), "Welfare check at the flat."]
         assert await column_on_screen(pilot, table, 3) == ["HV-12", "Police log 12"]
 
 
