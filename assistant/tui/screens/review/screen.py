@@ -215,7 +215,8 @@ class ReviewScreen(Screen):
                 add_comment(self.app.store, target[0], target[1], values["comment"])
                 self.refresh_all()
 
-        self.app.push_screen(TextPrompt(f"Comment on this {target[0]}", [("comment", "Comment", "")]),
+        about = self.query_one(NotesPane).about(target[1]) if target[0] == "note" else ""
+        self.app.push_screen(TextPrompt(f"Comment on this {target[0]}", [("comment", "Comment", "")], about),
                              shielded(self.app, saved))
 
     # ---------------------------------------------------------------- export and navigation
