@@ -189,7 +189,9 @@ class ReviewScreen(Screen):
 
     @guarded
     def action_new_finding(self) -> None:
-        self.query_one(FindingsPane).new_finding(self.query_one(EpisodesPane).selected_episode())
+        # Only an episode highlighted on the Episodes tab, where F was pressed, is ticked for the reviewer.
+        chosen = self.query_one(EpisodesPane).selected_episode() if self._active() == "tab-episodes" else None
+        self.query_one(FindingsPane).new_finding(chosen)
 
     def _comment_target(self) -> tuple[str, str] | None:
         active = self._active()
