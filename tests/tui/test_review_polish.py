@@ -84,7 +84,7 @@ async def test_square_brackets_and_ctrl_page_keys_move_between_every_tab_whereve
         assert _active(app) == "tab-findings"
         shown = {b.binding.key_display or b.binding.key for b in app.screen.active_bindings.values()
                  if b.binding.show}
-        assert {"[", "]"} <= shown
+        assert "[ ]" in shown
 
 
 async def test_f1_opens_the_help_at_the_keys_of_the_screen_it_was_pressed_on(tmp_path):

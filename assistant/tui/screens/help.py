@@ -29,6 +29,8 @@ def _key_label(key: str) -> str:
 
 
 def _description(binding: Binding) -> str:
+    if binding.tooltip:  # a footer entry that stands for two keys says in its tooltip what this one does
+        return binding.tooltip
     if binding.description:
         return binding.description
     return (binding.id or binding.action).split(".")[-1].replace("_", " ")

@@ -56,12 +56,6 @@ class ReviewScreen(Screen):
     # only on its own tab, so one letter can mean one thing per tab (E links moments, or edits a finding).
     BINDINGS = [
         Binding("escape", "back", "Home", id="review.home"),
-        # Tabs change from wherever the focus is, not only from the tab bar. Ctrl+PgUp/PgDn come first even
-        # in the search box (where [ and ] are typed) and in a scrolling list (where they would scroll across).
-        Binding("left_square_bracket", "next_tab(-1)", "Previous tab", key_display="[", id="review.previous_tab"),
-        Binding("right_square_bracket", "next_tab(1)", "Next tab", key_display="]", id="review.next_tab"),
-        Binding("ctrl+pageup", "next_tab(-1)", "Previous tab", show=False, priority=True, id="review.previous_page"),
-        Binding("ctrl+pagedown", "next_tab(1)", "Next tab", show=False, priority=True, id="review.next_page"),
         Binding("x", "export", "Export", id="review.export"),
         Binding("f", "new_finding", "New finding", id="review.new_finding"),
         Binding("c", "comment", "Comment", id="review.comment"),
@@ -80,6 +74,13 @@ class ReviewScreen(Screen):
         Binding("p", "pane('place')", "Place", id="review.story_place"),
         Binding("a", "pane('differ')", "Accounts differ", id="review.story_differ"),
         Binding("o", "pane('card')", "Open card", id="review.story_card"),
+        # Tabs change from wherever the focus is, not only from the tab bar: one short footer entry, after
+        # the tab's own keys. Ctrl+PgUp/PgDn come first even in the search box (where [ and ] are typed).
+        Binding("left_square_bracket", "next_tab(-1)", "Previous tab", show=False, id="review.previous_tab"),
+        Binding("right_square_bracket", "next_tab(1)", "Tabs", key_display="[ ]", tooltip="Next tab",
+                id="review.next_tab"),
+        Binding("ctrl+pageup", "next_tab(-1)", "Previous tab", show=False, priority=True, id="review.previous_page"),
+        Binding("ctrl+pagedown", "next_tab(1)", "Next tab", show=False, priority=True, id="review.next_page"),
         Binding("q", "questions", "The review's questions", show=False, id="review.questions"),
     ]
 
