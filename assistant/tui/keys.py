@@ -51,3 +51,9 @@ def help_groups() -> dict[str, list[Binding]]:
     ordered = sorted(_GROUPS.items(), key=lambda item: item[1][0])
     return {title: [replace(b, description=HELP_TEXT.get(b.id or "", b.description), key=b.key_display or b.key)
                     for b in cls.BINDINGS] for title, (_, cls) in ordered}
+
+
+def help_title(screen_class: type) -> str | None:
+    """The help group of a screen (or of the nearest registered class it is built on), if it has one."""
+    titles = {cls: title for title, (_, cls) in _GROUPS.items()}
+    return next((titles[cls] for cls in screen_class.__mro__ if cls in titles), None)

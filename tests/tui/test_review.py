@@ -91,6 +91,10 @@ async def test_link_moments_read_accounts_search_and_draft_a_finding(tmp_path):
         await pilot.pause()
         assert screen.query_one("#note-results").option_count == 1
 
+        # F on the Episodes tab ticks the highlighted episode in the new finding.
+        screen.query_one("#review-tabs").active = "tab-episodes"
+        await pilot.pause()
+        screen.query_one("#case-episodes").focus()
         screen.query_one("#case-episodes").highlighted = 0
         await pilot.press("f")
         await pilot.pause()

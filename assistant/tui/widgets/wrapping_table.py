@@ -144,3 +144,7 @@ class WrappingTable(DataTable):
             self.add_row(*row, height=self._height(index, widths))
         if self._cells:
             self.move_cursor(row=min(cursor_row, len(self._cells) - 1), animate=False)
+        # The rows just added can change the width itself (a scrollbar appearing in the screen around the
+        # table as it grows): look again once they are drawn, so the first paint is laid out for the width
+        # the table really has. Nothing is done when the width is the same.
+        self.call_after_refresh(self._lay_out)

@@ -11,7 +11,7 @@ from textual import on
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from assistant.cases import chronology
@@ -22,10 +22,11 @@ from assistant.revisions import delete_case_episode, merge_case_episodes, rename
 from assistant.store import StoreError
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.safe import safe
-from assistant.tui.screens.dialogs import Choice, TagPicker, TextPrompt
+from assistant.tui.screens.dialogs import CHRONOLOGY_COLUMNS, Choice, TagPicker, TextPrompt
 from assistant.tui.screens.review.accounts import EpisodeScreen
-from assistant.tui.screens.review.panes import ReviewPane, in_slices, restore_highlight
+from assistant.tui.screens.review.panes import ReviewPane, restore_highlight
 from assistant.tui.widgets.checklist import CheckList
+from assistant.tui.widgets.wrapping_table import WrappingTable
 
 
 @dataclass
@@ -47,14 +48,17 @@ class EpisodesPane(ReviewPane):
             self.data = data
 
     def parts(self) -> Iterable[Widget]:
+        # Each column's keys wrap within it, and the chronology spans the width below both, so every
+        # column of it (the source too) stays on screen at 80 columns.
         yield Horizontal(
             Vertical(Label("Key moments · Space ticks · E links as one episode · L to an existing one · "
-                           "U unlinks from its episode"),
+                           "U unlinks from its episode", classes="hint"),
                      CheckList(id="moments"), classes="review-column"),
             Vertical(Label("Case episodes · Enter: accounts side by side · T patterns · R rename · M merge · "
-                           "D delete (moments stay)"),
-                     OptionList(id="case-episodes"), Label("Chronology"),
-                     DataTable(id="review-chronology", cursor_type="row"), classes="review-column"))
+                           "D delete (moments stay)", classes="hint"),
+                     OptionList(id="case-episodes"), classes="review-column"), id="episode-columns")
+        yield Label("Chronology", classes="hint")
+        yield WrappingTable(id="review-chronology", cursor_type="row", zebra_stripes=True)
 
     def fetch(self) -> Message:
         store = self.app.store
@@ -72,11 +76,10 @@ class EpisodesPane(ReviewPane):
     async def draw(self) -> None:
         self._draw_moments()
         self._draw_episodes()
-        table = self.query_one("#review-chronology", DataTable)
-        table.clear(columns=True)
-        table.add_columns("Date", "Agency", "Summary")
-        await in_slices(self.loaded.chronology, lambda entry: table.add_row(
-            safe(entry["date"]), safe(entry["agency"]), safe(entry["summary"], single_line=True)))
+        self.query_one("#review-chronology", WrappingTable).show(CHRONOLOGY_COLUMNS, [
+            [safe(entry["date"], single_line=True), safe(entry["agency"], single_line=True),
+             safe(entry["summary"], single_line=True), safe(entry["source_ref"], single_line=True)]
+            for entry in self.loaded.chronology])
 
     def _draw_moments(self) -> None:
         titles = {e["id"]: e["title"] for e in self.episodes}

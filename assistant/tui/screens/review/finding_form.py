@@ -67,7 +67,12 @@ class FindingScreen(Screen[str | None]):
                 yield SafeTextArea(str(self.start.get(field_id) or ""), id=f"finding-{field_id}",
                                    classes="finding-field")
             yield Label("Rests on these episodes (Space to tick)")
-            ticked = set(self.start.get("case_episode_ids") or ([self.preselected] if self.preselected else []))
+            ticked = set(self.start.get("case_episode_ids") or [])
+            chosen = next((e for e in self.episodes if e["id"] == self.preselected), None)
+            if not ticked and chosen is not None:
+                ticked = {chosen["id"]}
+                yield Static(safe(f"Ticked for you: “{chosen['title']}”, the episode highlighted when F was "
+                                  "pressed.", "italic"), id="finding-preselected", classes="hint")
             yield CheckList([(safe(e["title"], single_line=True), e["id"]) for e in self.episodes],
                             ticked=ticked, id="finding-episodes")
             if self.finding is not None:

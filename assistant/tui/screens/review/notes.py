@@ -39,10 +39,14 @@ class FoundNotes:
     """One search's results, each already written as its list entry."""
 
     labels: list[tuple[Text, str]]
+    notes: dict[str, dict[str, Any]]
 
 
 class NotesPane(ReviewPane):
     """Filters across the top, the matching notes below."""
+
+    # The last search's notes by id (replaced, never changed in place), for the comment dialog to name.
+    found: dict[str, dict[str, Any]] = {}
 
     class Loaded(Message):
         def __init__(self, data: NotesData) -> None:
@@ -124,9 +128,10 @@ class NotesPane(ReviewPane):
         labels = [(note_label(self.app.structure, note, *counts.get(note["id"], (0, 0))), note["id"])
                   for note in results]
         if not get_current_worker().is_cancelled:  # a newer search has been started: its results win
-            self.post_message(self.Found(FoundNotes(labels)))
+            self.post_message(self.Found(FoundNotes(labels, {note["id"]: note for note in results})))
 
     async def on_notes_pane_found(self, message: Found) -> None:
+        self.found = message.data.notes
         options = self.query_one("#note-results", OptionList)
         place = options.highlighted
         options.clear_options()
@@ -143,3 +148,14 @@ class NotesPane(ReviewPane):
         if options.highlighted is None:
             return None
         return options.get_option_at_index(options.highlighted).id
+
+    def about(self, note_id: str, lines: int = 3) -> str:
+        """Which note a comment is for, as the comment dialog shows it: who, the key moment, the note's
+        first lines."""
+        note = self.found.get(note_id)
+        if note is None:
+            return ""
+        heading = note["practitioner_role"] + (f" · {note['moment_title']}" if note.get("moment_title") else "")
+        body = note["body"].strip().splitlines()
+        excerpt = "\n".join(body[:lines]) + (" …" if len(body) > lines else "")
+        return f"{heading}\n“{excerpt[:240]}{'…' if len(excerpt) > 240 else ''}”"

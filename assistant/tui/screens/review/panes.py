@@ -127,6 +127,13 @@ class ReviewPane(TabPane):
     def reload(self) -> None:
         self._load()
 
+    def focus_first(self) -> None:
+        """Focus the tab's list or table (not a search box, where [ and ] would be typed)."""
+        focusable = [widget for widget in self.query("*") if widget.focusable and widget.display]
+        lists = [widget for widget in focusable if isinstance(widget, (DataTable, OptionList))]
+        if lists or focusable:
+            (lists or focusable)[0].focus()
+
     @work(thread=True, exclusive=True, group="review-load")
     @guarded(what="loading the case")
     def _load(self) -> None:

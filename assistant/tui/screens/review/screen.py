@@ -79,6 +79,14 @@ class ReviewScreen(Screen):
         Binding("p", "pane('place')", "Place", id="review.story_place"),
         Binding("a", "pane('differ')", "Accounts differ", id="review.story_differ"),
         Binding("o", "pane('card')", "Open card", id="review.story_card"),
+        # Tabs change from wherever the focus is, not only from the tab bar: one short footer entry, after
+        # the tab's own keys. Ctrl+PgUp/PgDn come first even in the search box (where [ and ] are typed).
+        # < and > move between tabs; [ and ] keep their meaning elsewhere (earlier / later, priority).
+        Binding("less_than_sign", "next_tab(-1)", "Previous tab", show=False, id="review.previous_tab"),
+        Binding("greater_than_sign", "next_tab(1)", "Tabs", key_display="< >", tooltip="Next tab",
+                id="review.next_tab"),
+        Binding("ctrl+pageup", "next_tab(-1)", "Previous tab", show=False, priority=True, id="review.previous_page"),
+        Binding("ctrl+pagedown", "next_tab(1)", "Next tab", show=False, priority=True, id="review.next_page"),
         Binding("q", "questions", "The review's questions", show=False, id="review.questions"),
         Binding("left_square_bracket", "pane('priority_up')", "Priority up", key_display="[",
                 id="review.finding_priority_up"),
@@ -99,6 +107,7 @@ class ReviewScreen(Screen):
     def __init__(self, case_id: str) -> None:
         super().__init__()
         self.case_id = case_id
+        self.focus_in_tab = False  # set by [ and ]: the focus follows into the tab they show
 
     def compose(self) -> ComposeResult:
         self.case = self.app.store.one("SELECT * FROM cases WHERE id = ?", (self.case_id,))
@@ -142,6 +151,9 @@ class ReviewScreen(Screen):
     async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         if isinstance(event.pane, ReviewPane):
             await event.pane.show()
+            if self.focus_in_tab:  # a click or the tab bar's arrow keys leave the focus where it is
+                self.focus_in_tab = False
+                event.pane.focus_first()
 
     @property
     def conversations(self) -> list[dict[str, Any]]:
@@ -178,6 +190,15 @@ class ReviewScreen(Screen):
             getattr(pane, method)()
 
     @guarded
+    def action_next_tab(self, step: int) -> None:
+        """Show the next (or previous) tab; the focus follows into it (see _tab_shown), so its keys work
+        at once."""
+        tabs = self.query_one("#review-tabs", TabbedContent)
+        panes = [pane.id for pane in tabs.query(ReviewPane)]
+        self.focus_in_tab = True
+        tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
+
+    @guarded
     def action_open(self) -> None:
         active = self._active()
         if active == "tab-coverage":
@@ -191,7 +212,9 @@ class ReviewScreen(Screen):
 
     @guarded
     def action_new_finding(self) -> None:
-        self.query_one(FindingsPane).new_finding(self.query_one(EpisodesPane).selected_episode())
+        # Only an episode highlighted on the Episodes tab, where F was pressed, is ticked for the reviewer.
+        chosen = self.query_one(EpisodesPane).selected_episode() if self._active() == "tab-episodes" else None
+        self.query_one(FindingsPane).new_finding(chosen)
 
     def _comment_target(self) -> tuple[str, str] | None:
         active = self._active()
@@ -217,7 +240,8 @@ class ReviewScreen(Screen):
                 add_comment(self.app.store, target[0], target[1], values["comment"])
                 self.refresh_all()
 
-        self.app.push_screen(TextPrompt(f"Comment on this {target[0]}", [("comment", "Comment", "")]),
+        about = self.query_one(NotesPane).about(target[1]) if target[0] == "note" else ""
+        self.app.push_screen(TextPrompt(f"Comment on this {target[0]}", [("comment", "Comment", "")], about),
                              shielded(self.app, saved))
 
     # ---------------------------------------------------------------- export and navigation
