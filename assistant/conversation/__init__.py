@@ -179,9 +179,10 @@ class Conversation:
         """Back to in progress to make corrections, with a reason (kept and audited)."""
         lifecycle.reopen(self, reason)
 
-    def relabel(self, reason: str, **labels: str | None) -> list[str]:
-        """Correct practitioner_role, agency, lead_interviewer or second_interviewer, with a reason."""
-        return lifecycle.relabel(self, reason, **labels)
+    def relabel(self, reason: str, *, earlier_was_a_name: bool = False, **labels: str | None) -> list[str]:
+        """Correct practitioner_role, agency, lead_interviewer or second_interviewer, with a reason; with
+        `earlier_was_a_name` the replaced values are not kept (they were a person's name)."""
+        return lifecycle.relabel(self, reason, earlier_was_a_name=earlier_was_a_name, **labels)
 
     def label_history(self) -> list[dict[str, Any]]:
         """The labels and statuses this conversation's corrections replaced, oldest first, with reasons."""
