@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from assistant.conversation import lifecycle
 from assistant.conversation.coverage import MARK_LABELS, Marks, build_coverage, prompt_state
@@ -179,9 +179,10 @@ class Conversation:
         """Back to in progress to make corrections, with a reason (kept and audited)."""
         lifecycle.reopen(self, reason)
 
-    def relabel(self, reason: str, *, earlier_was_a_name: bool = False, **labels: str | None) -> list[str]:
-        """Correct practitioner_role, agency, lead_interviewer or second_interviewer, with a reason; with
-        `earlier_was_a_name` the replaced values are not kept (they were a person's name)."""
+    def relabel(self, reason: str, *, earlier_was_a_name: bool | Iterable[str] = False,
+                **labels: str | None) -> list[str]:
+        """Correct practitioner_role, agency, lead_interviewer or second_interviewer, with a reason; the
+        replaced values `earlier_was_a_name` covers (all, or the labels named) are not kept: a name."""
         return lifecycle.relabel(self, reason, earlier_was_a_name=earlier_was_a_name, **labels)
 
     def label_history(self) -> list[dict[str, Any]]:

@@ -117,8 +117,16 @@ def test_the_audit_event_of_a_removed_name_holds_nothing_derived_from_it(convers
     digest = hashlib.sha256(REAL_NAME.encode()).hexdigest()
     assert digest in events[0]["detail"]  # an ordinary relabel keeps the hash of the new value...
     assert digest not in events[1]["detail"] and REAL_NAME not in events[1]["detail"]  # ...not this one
-    assert json.loads(events[1]["detail"])["earlier_was_a_name"] is True
+    assert json.loads(events[1]["detail"])["names_removed"] == ["practitioner_role"]
     assert REAL_NAME not in json.dumps(conversation.label_history())
+
+
+def test_only_the_labels_said_to_be_names_are_removed(conversation):
+    conversation.relabel("Real names", lead_interviewer=REAL_NAME, agency="Health")
+    conversation.relabel("A real name was typed", earlier_was_a_name=["lead_interviewer"],
+                         lead_interviewer="Reviewer A", agency="Probation Service")
+    kept = [(r["field"], r["old_value"]) for r in conversation.label_history()][2:]
+    assert sorted(kept) == [("agency", "Health"), ("lead_interviewer", "[a person's name, removed]")]
 
 
 # ------------------------------------------------------------------ 3. chronology dates
