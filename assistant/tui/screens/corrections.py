@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from assistant.conversation import looks_like_full_name, read_only_reason
 from assistant.conversation.lifecycle import LABELS
 from assistant.conversation.prepared import ORIGIN_LABELS, add_prepared_query, ask_prepared_query
 from assistant.store import StoreError
@@ -38,6 +39,16 @@ def ask_gate_reason(app: Any, message: str, then: Callable[[str], Any]) -> None:
     gate = app.structure.gate
     ask_reason(app, "Open the wider picture early?", "Reason (recorded in the audit trail)",
                message + " " + (gate.explanation.strip() if gate else ""), "Open with this reason", then)
+
+
+def read_only_notice(status: str) -> Text | None:
+    """What the conversation screen says while the record is with the practitioner (or checked): the core
+    takes no new work then, and this says why and how to reopen it."""
+    reason = read_only_reason(status)
+    if not reason:
+        return None
+    return Text(f"READ ONLY · {reason} Reopen it from the review workspace's Conversations tab (O), or with"
+                " `conversation reopen`.", style="bold reverse")
 
 
 NO_MOMENT = "no-moment"
@@ -74,15 +85,36 @@ def delete_moment(app: Any, conversation: Any, episode_id: str, then: Callable[[
 
 
 def relabel(app: Any, conversation: Any, then: Callable[[str], Any]) -> None:
-    """Correct the role, agency and interviewers' labels; the reason and previous values are kept."""
+    """Correct the role, agency and interviewers' labels; the reason and previous values are kept. A label
+    that looks like a person's name is asked about first: removed for good when corrected (the default),
+    or kept in the history like any other."""
+    row = conversation.row
+    names = [name for name in LABELS if looks_like_full_name(row[name] or "")]
+    if not names:
+        _relabel(app, conversation, then, ())
+        return
+    first = names[0]
+    app.push_screen(Choice(
+        f"The {LABEL_NAMES[first].lower()} \"{row[first]}\" looks like a person's name."
+        + {1: "", 2: " So does one other label."}.get(len(names), f" So do {len(names) - 1} other labels."),
+        [("Remove the name for good when it is corrected (the history says only that a name was removed)", True),
+         ("Keep it in the history with the reason, like any other correction", False)],
+        "Enter to choose · Esc to leave the labels as they are"),
+        shielded(app, lambda remove: None if remove is None else _relabel(
+            app, conversation, then, names if remove else ())))
+
+
+def _relabel(app: Any, conversation: Any, then: Callable[[str], Any], names: Any) -> None:
     row = conversation.row
     fields = [(name, LABEL_NAMES[name], row[name] or "") for name in LABELS]
 
     def save(_prompt: TextPrompt, values: dict[str, str]) -> None:
         reason = values.pop("reason")
         # An empty field that was empty before is no change (None and "" are both "no label").
-        changed = conversation.relabel(reason, **{k: v for k, v in values.items() if v.strip() or row[k]})
-        then("Corrected: " + ", ".join(LABEL_NAMES[c].lower() for c in changed) + ".")
+        changed = conversation.relabel(reason, earlier_was_a_name=names,
+                                       **{k: v for k, v in values.items() if v.strip() or row[k]})
+        removed = " The earlier name is not kept." if set(changed) & set(names) else ""
+        then("Corrected: " + ", ".join(LABEL_NAMES[c].lower() for c in changed) + "." + removed)
 
     app.push_screen(TextPrompt(
         "Correct the labels", [*fields, ("reason", "Reason for the correction (kept with the previous values)", "")],
