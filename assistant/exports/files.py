@@ -103,7 +103,7 @@ def missing_folder(store: Store, target: Path) -> str:
     """The sentence refusing `target` when its folder does not exist ("" when it does, or when it is the
     product's own exports folder, which is made private when needed): a mistyped folder is never made."""
     folder = Path(target).expanduser().parent
-    if folder.is_dir():
+    if os.path.lexists(folder):  # a folder, or a file in the way: the write itself says which
         return ""
     own = (Path(store.path).expanduser().parent / EXPORTS_FOLDER).resolve()
     try:

@@ -188,21 +188,25 @@ def test_formula_looking_cells_are_neutralised_in_the_csv_export(db_path, tmp_pa
 
 
 # ------------------------------------------------------------------ 4. --out into a missing folder
-def _case_with_a_report_and_member(db_path):
-    store = open_store(db_path)
-    add_case(store, "CSPR-1", "Family A")
-    store.close()
+def _case_with_a_report_and_member(db_path, cli) -> str:
+    """A case with a drafted report and one case-group member; the member's id."""
+    assert cli("case", "add", "--ref", "CSPR-1", "--label", "Family A", db=db_path).returncode == 0
+    assert cli("report", "draft", "--case", "CSPR-1", db=db_path).returncode == 0
+    return cli("group", "add", "--case", "CSPR-1", "--role", "GP", db=db_path).stdout.strip()
 
 
 @pytest.mark.parametrize("command", [
     ["export", "--case", "CSPR-1", "--format", "md", "--out", "OUT"],
     ["export", "--case", "CSPR-1", "--format", "csv", "--out", "OUT"],
+    ["export", "--case", "CSPR-1", "--pack", "first", "--format", "md", "--out", "OUT"],
+    ["report", "export", "--case", "CSPR-1", "--format", "md", "--out", "OUT"],
+    ["letter", "--member", "MEMBER", "--format", "md", "--out", "OUT"],
     ["handover", "--plain", "--out", "OUT"],
 ])
 def test_an_explicit_out_into_a_missing_folder_is_refused_and_nothing_is_made(db_path, tmp_path, cli, command):
-    _case_with_a_report_and_member(db_path)
+    member = _case_with_a_report_and_member(db_path, cli)
     missing = tmp_path / "nonexistent" / "dir"
-    args = [a.replace("OUT", str(missing / "x.md")) for a in command]
+    args = [a.replace("OUT", str(missing / "x.md")).replace("MEMBER", member) for a in command]
     result = cli(*args, db=db_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"The folder {missing} does not exist." in result.stderr
@@ -210,7 +214,7 @@ def test_an_explicit_out_into_a_missing_folder_is_refused_and_nothing_is_made(db
 
 
 def test_the_products_own_exports_folder_is_still_made_private(db_path, tmp_path, cli):
-    _case_with_a_report_and_member(db_path)
+    _case_with_a_report_and_member(db_path, cli)
     target = db_path.parent / "exports" / "case.md"
     result = cli("export", "--case", "CSPR-1", "--format", "md", "--out", str(target), db=db_path)
     assert result.returncode == 0, result.stderr

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from assistant.conversation import looks_like_full_name, read_only_reason
+from assistant.conversation import STATUS_LABELS, looks_like_full_name, read_only_reason
 from assistant.conversation.lifecycle import LABELS
 from assistant.conversation.prepared import ORIGIN_LABELS, add_prepared_query, ask_prepared_query
 from assistant.store import StoreError
@@ -41,14 +41,18 @@ def ask_gate_reason(app: Any, message: str, then: Callable[[str], Any]) -> None:
                message + " " + (gate.explanation.strip() if gate else ""), "Open with this reason", then)
 
 
-def read_only_notice(status: str) -> Text | None:
-    """What the conversation screen says while the record is with the practitioner (or checked): the core
-    takes no new work then, and this says why and how to reopen it."""
-    reason = read_only_reason(status)
-    if not reason:
-        return None
-    return Text(f"READ ONLY · {reason} Reopen it from the review workspace's Conversations tab (O), or with"
-                " `conversation reopen`.", style="bold reverse")
+def show_read_only(notice: Static, row: dict[str, Any]) -> Static:
+    """The conversation screen's notice while the record is with the practitioner (or checked): the core
+    takes no new work then, so it says why and how to reopen the record; hidden otherwise."""
+    if getattr(notice, "status_shown", None) == row["status"]:
+        return notice  # changed only when the status did: no layout pass on every key
+    notice.status_shown = row["status"]  # type: ignore[attr-defined]
+    reason = read_only_reason(row["status"])
+    notice.display = bool(reason)
+    label = STATUS_LABELS[row["status"]]
+    notice.update(Text(f"READ ONLY · record {label} · reopen it to correct it (review workspace › Conversations › O)",
+                       style="bold reverse") if reason else "")
+    return notice
 
 
 NO_MOMENT = "no-moment"
