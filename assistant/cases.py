@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,14 @@ from assistant.store import Store, StoreError, new_id, now
 CHRONOLOGY_COLUMNS = ("date", "agency", "summary", "source")
 MAX_CHRONOLOGY_BYTES = 10 * 1024 * 1024
 MAX_CHRONOLOGY_FIELD = 20_000
+# The forms a chronology's date may take: a year, a month, a day (ISO), or a UK day/month/year.
+CHRONOLOGY_DATE_FORMS = "2024, 2024-03, 2024-03-01 or 01/03/2024"
+_DATE_PATTERNS = (
+    (re.compile(r"^(\d{4})$"), ("year",)),
+    (re.compile(r"^(\d{4})-(\d{2})$"), ("year", "month")),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), ("year", "month", "day")),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), ("day", "month", "year")),
+)
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/\-]{0,39}$")
 
 
@@ -76,7 +85,8 @@ def list_cases(store: Store) -> list[dict[str, Any]]:
 
 
 def parse_chronology(path: Path) -> list[dict[str, str]]:
-    """Read a chronology CSV (date, agency, summary, source): every row, or an error naming the line."""
+    """Read a chronology CSV (date, agency, summary, source): every row, or an error naming the line.
+    Dates are real calendar dates written as a year, a month or a day (see CHRONOLOGY_DATE_FORMS)."""
     name = path.name
     try:
         size = path.stat().st_size
@@ -119,12 +129,29 @@ def parse_chronology(path: Path) -> list[dict[str, str]]:
             cells = [clean_input(cell).text.strip() for cell in record]
             if not cells[0] or not cells[2]:
                 raise CaseError(f"{name} line {line} needs at least a date and a summary.")
+            if not is_real_date(cells[0]):
+                raise CaseError(f"{name} line {line} has the date \"{cells[0][:40]}\", which is not a real date "
+                                f"written as {CHRONOLOGY_DATE_FORMS}; nothing was imported.")
             rows.append(dict(zip(CHRONOLOGY_COLUMNS, cells)))
     except csv.Error as error:
         raise CaseError(f"{name} line {reader.line_num} is not valid CSV ({error}).") from None
     if not rows:
         raise CaseError(f"{name} has a header but no entries.")
     return rows
+
+
+def is_real_date(text: str) -> bool:
+    """Whether `text` is a date in one of CHRONOLOGY_DATE_FORMS that exists on the calendar."""
+    for pattern, parts in _DATE_PATTERNS:
+        found = pattern.match(text)
+        if found:
+            values = {"month": 1, "day": 1, **dict(zip(parts, map(int, found.groups())))}
+            try:
+                date(values["year"], values["month"], values["day"])
+            except ValueError:
+                return False
+            return True
+    return False
 
 
 def import_chronology(store: Store, reference: str, path: Path, actor: str = "lead") -> int:

@@ -106,8 +106,9 @@ def case_add(ctx: click.Context, reference: str, label: str) -> None:
     from assistant.cases import add_case
 
     store = open_db(ctx, create=True)
-    add_case(store, reference, label, actor="cli")
-    click.echo(f"Added case {visible(reference)}.")
+    case_id = add_case(store, reference, label, actor="cli")
+    stored = store.scalar("SELECT reference FROM cases WHERE id = ?", (case_id,))  # cleaned of controls
+    click.echo(f"Added case {visible(stored)}.")
 
 
 @case.command("list")
@@ -146,7 +147,8 @@ def chronology() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.pass_context
 def chronology_import(ctx: click.Context, reference: str, file: Path) -> None:
-    """Import a CSV with columns date, agency, summary, source: all rows or none."""
+    """Import a CSV with columns date, agency, summary, source: all rows or none. A date is a year, month
+    or day: 2024, 2024-03, 2024-03-01 or 01/03/2024."""
     from assistant.cases import import_chronology
 
     count = import_chronology(open_db(ctx), reference, file, actor="cli")

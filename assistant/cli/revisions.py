@@ -92,13 +92,19 @@ def conversation_list(ctx: click.Context, case_text: str | None, as_json: bool) 
 @click.option("--lead", "lead_interviewer", help="The lead interviewer's label.")
 @click.option("--second", "second_interviewer", help="The second interviewer's label.")
 @click.option("--reason", required=True, help="Why (kept with the earlier value).")
+@click.option("--earlier-was-a-name", is_flag=True,
+              help="The earlier value was a person's name: it is not kept (the history says a name was removed).")
 @click.pass_context
-def conversation_relabel(ctx: click.Context, conversation_id: str, reason: str, **labels: str | None) -> None:
-    """Correct a conversation's labels; the earlier values are kept with the reason."""
+def conversation_relabel(ctx: click.Context, conversation_id: str, reason: str, earlier_was_a_name: bool,
+                         **labels: str | None) -> None:
+    """Correct a conversation's labels; the earlier values are kept with the reason, unless they were a
+    person's name (--earlier-was-a-name)."""
     from assistant.conversation import looks_like_full_name
 
-    changed = _conversation(_store(ctx), conversation_id).relabel(reason, **labels)
-    click.echo(f"Changed the {', '.join(LABEL_NAMES[c] for c in changed)}; the earlier value is kept.")
+    changed = _conversation(_store(ctx), conversation_id).relabel(
+        reason, earlier_was_a_name=earlier_was_a_name, **labels)
+    kept = "it was a person's name, so it is not kept" if earlier_was_a_name else "the earlier value is kept"
+    click.echo(f"Changed the {', '.join(LABEL_NAMES[c] for c in changed)}; {kept}.")
     for label in changed:
         if looks_like_full_name(labels[label] or ""):  # a gentle warning, as the new-conversation form gives
             click.echo(f"Warning: the new {LABEL_NAMES[label]} looks like a person's name; use role labels "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from assistant.conversation import lifecycle
 from assistant.conversation.coverage import MARK_LABELS, Marks, build_coverage, prompt_state
@@ -23,7 +23,7 @@ from assistant.conversation.lifecycle import create_conversation, held_on, list_
 from assistant.conversation.model import (
     AUTHOR_ROLES, CONSENT, MARKS, MAX_NOTE_CHARS, STATUS_LABELS, STATUSES, ConversationError,
     ConversationState, Coverage, GateLocked, LaterItem, PromptCoverage, SavedNote, SectionCoverage, Stop,
-    looks_like_full_name,
+    looks_like_full_name, read_only_reason,
 )
 from assistant.conversation.moments import Moments
 from assistant.conversation.notes import Drafts, Notes
@@ -38,8 +38,16 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTHOR_ROLES", "CONSENT", "MARKS", "MARK_LABELS", "MAX_NOTE_CHARS", "STATUSES", "STATUS_LABELS",
     "Conversation", "ConversationError", "ConversationState", "Coverage", "GateLocked", "LaterItem",
-    "PromptCoverage", "SavedNote", "SectionCoverage", "Stop", "build_coverage", "create_conversation", "held_on", "list_conversations", "looks_like_full_name", "prompt_state",
+    "PromptCoverage", "SavedNote", "SectionCoverage", "Stop", "build_coverage", "create_conversation", "held_on", "list_conversations", "looks_like_full_name", "prompt_state", "read_only_reason",
 ]
+
+
+class OpenMarks(Marks):
+    """Prompt marks, refused like new notes once the record has gone to the practitioner."""
+
+    def mark(self, prompt_id: str, mark: str, section_id: str | None = None, episode_id: str | None = None) -> None:
+        self.conversation.require_open()
+        super().mark(prompt_id, mark, section_id, episode_id)
 
 
 class Conversation:
@@ -58,7 +66,7 @@ class Conversation:
         self.notes = Notes(self)
         self.drafts = Drafts(self)
         self.gate = Gate(self)
-        self.marks = Marks(self)
+        self.marks = OpenMarks(self)
         self.state()  # raises ConversationError when the conversation does not exist
 
     # ---------------------------------------------------------------- the snapshot
@@ -148,8 +156,11 @@ class Conversation:
         conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now(), self.id))
 
     def require_open(self, row: dict[str, Any] | None = None) -> None:
-        if (row or self.state().row)["status"] == "checked":
-            raise ConversationError("This conversation's record has been checked; reopen it to make corrections.")
+        """Refuse new work once the record has gone to the practitioner: what they check must be what the
+        analysis uses. Corrections with a reason (`notes.edit`) and relabelling stay possible."""
+        refusal = read_only_reason((row or self.state().row)["status"])
+        if refusal:
+            raise ConversationError(refusal)
 
     # ---------------------------------------------------------------- coverage and status
     def coverage(self) -> Coverage:
@@ -168,9 +179,11 @@ class Conversation:
         """Back to in progress to make corrections, with a reason (kept and audited)."""
         lifecycle.reopen(self, reason)
 
-    def relabel(self, reason: str, **labels: str | None) -> list[str]:
-        """Correct practitioner_role, agency, lead_interviewer or second_interviewer, with a reason."""
-        return lifecycle.relabel(self, reason, **labels)
+    def relabel(self, reason: str, *, earlier_was_a_name: bool | Iterable[str] = False,
+                **labels: str | None) -> list[str]:
+        """Correct practitioner_role, agency, lead_interviewer or second_interviewer, with a reason; the
+        replaced values `earlier_was_a_name` covers (all, or the labels named) are not kept: a name."""
+        return lifecycle.relabel(self, reason, earlier_was_a_name=earlier_was_a_name, **labels)
 
     def label_history(self) -> list[dict[str, Any]]:
         """The labels and statuses this conversation's corrections replaced, oldest first, with reasons."""

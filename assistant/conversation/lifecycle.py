@@ -5,7 +5,7 @@ held on."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from assistant.conversation.model import CONSENT, STATUS_LABELS, STATUSES, ConversationError
 from assistant.conversation.walk import close_visits, open_visit
@@ -157,10 +157,19 @@ def _reason(reason: str, what: str) -> str:
     return text[:500]
 
 
-def relabel(conversation: Conversation, reason: str, **labels: str | None) -> list[str]:
+# What the history keeps in place of an earlier label that was a person's name.
+NAME_REMOVED = "[a person's name, removed]"
+
+
+def relabel(conversation: Conversation, reason: str, *, earlier_was_a_name: bool | Iterable[str] = False,
+            **labels: str | None) -> list[str]:
     """Correct the practitioner's role label, agency or the interviewers' labels at any point (a real
     name typed by mistake, a wrong agency); each replaced value is kept with the reason. Returns the
-    labels that changed."""
+    labels that changed.
+
+    `earlier_was_a_name` (True for every changed label, or the labels it names) says the replaced values
+    were a person's name: the history keeps NAME_REMOVED and the reason instead, and the audit event no
+    hash of them, so the name is gone."""
     unknown = sorted(set(labels) - set(LABELS))
     if unknown:
         raise ConversationError(f"'{unknown[0]}' is not one of a conversation's labels ({', '.join(LABELS)}).")
@@ -172,15 +181,19 @@ def relabel(conversation: Conversation, reason: str, **labels: str | None) -> li
     if not changed:
         raise ConversationError("Nothing to change: the labels given are the ones the conversation has.")
     reason = _reason(reason, "changing a label")
+    names = set(changed) if earlier_was_a_name is True else set(changed) & set(earlier_was_a_name or ())
     with conversation.store.write() as conn:
         for label in changed:
-            keep_previous(conn, "conversation", conversation.id, label, row[label], actor=conversation.actor,
+            earlier = NAME_REMOVED if label in names else row[label]
+            keep_previous(conn, "conversation", conversation.id, label, earlier, actor=conversation.actor,
                           reason=reason, case_id=row["case_id"], conversation_id=conversation.id)
             conn.execute(f"UPDATE conversations SET {label} = ? WHERE id = ?", (new[label], conversation.id))
         conversation.touch(conn)
+        # A hash of a short name can be found again by trying names, so a removed name leaves none.
         conversation.store.event("relabel", "conversation", conversation.id, {
-            "fields": changed, "old": {k: checksum(row[k]) for k in changed},
-            "new": {k: checksum(new[k]) for k in changed}, "reason_sha256": checksum(reason)}, conversation.actor)
+            "fields": changed, "old": {k: checksum(row[k]) for k in changed if k not in names},
+            "new": {k: checksum(new[k]) for k in changed}, "reason_sha256": checksum(reason),
+            "names_removed": sorted(names)}, conversation.actor)
     return changed
 
 

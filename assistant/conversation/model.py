@@ -38,6 +38,19 @@ _ROLE_WORDS = {
 PromptKey = tuple[str, str, "str | None"]
 
 
+# Once the record has gone to the practitioner (or come back checked) it takes no new work: what they
+# check must be what the analysis uses. Reopening it (with a reason) lets work in again.
+READ_ONLY_REASONS = {
+    "sent_for_checking": "This conversation's record has been sent for checking; reopen it to make corrections.",
+    "checked": "This conversation's record has been checked; reopen it to make corrections.",
+}
+
+
+def read_only_reason(status: str) -> str:
+    """Why a record with this status takes no new notes, moments, marks or tags ("" when it does)."""
+    return READ_ONLY_REASONS.get(status, "")
+
+
 class ConversationError(StoreError):
     """A conversation request that cannot be carried out, in one sentence; nothing was changed."""
 

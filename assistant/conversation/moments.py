@@ -33,6 +33,7 @@ class Moments:
     def add(self, title: str, approximate_time: str = "") -> str:
         """Add a key moment, named in the practitioner's words."""
         conversation = self.conversation
+        conversation.require_open()
         title = clean_input(title).text.strip()
         approximate_time = clean_input(approximate_time).text.strip()
         if not title:
@@ -57,6 +58,7 @@ class Moments:
 
     def rename(self, episode_id: str, title: str, approximate_time: str | None = None) -> None:
         conversation = self.conversation
+        conversation.require_open()
         title = clean_input(title).text.strip()
         if not title:
             raise ConversationError("A moment needs a name.")
@@ -76,6 +78,7 @@ class Moments:
 
     def move(self, episode_id: str, delta: int) -> None:
         """Move a moment earlier (-1) or later (+1) in the order."""
+        self.conversation.require_open()
         order = [e["id"] for e in self.list()]
         index = order.index(self.get(episode_id)["id"])
         target = max(0, min(len(order) - 1, index + delta))

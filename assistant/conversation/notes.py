@@ -221,6 +221,7 @@ class Notes:
 
     def set_tags(self, note_id: str, tags: Iterable[str]) -> None:
         conversation = self.conversation
+        conversation.require_open()
         note = self.get(note_id)
         section = conversation.structure.section_by_id[note["section_id"]]
         tags = self.check_tags(section, tags)
@@ -242,6 +243,7 @@ class Notes:
 
     def _set_deleted(self, note_id: str, deleted_at: str | None, action: str) -> None:
         conversation = self.conversation
+        conversation.require_open()
         self.get(note_id)
         with conversation.store.write() as conn:
             conn.execute("UPDATE notes SET deleted_at = ? WHERE id = ?", (deleted_at, note_id))

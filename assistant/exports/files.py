@@ -95,6 +95,26 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+# The product's own folder for exports, beside the database: the one folder an export may create.
+EXPORTS_FOLDER = "exports"
+
+
+def missing_folder(store: Store, target: Path) -> str:
+    """The sentence refusing `target` when its folder does not exist ("" when it does, or when it is the
+    product's own exports folder, which is made private when needed): a mistyped folder is never made."""
+    folder = Path(target).expanduser().parent
+    if os.path.lexists(folder):  # a folder, or a file in the way: the write itself says which
+        return ""
+    own = (Path(store.path).expanduser().parent / EXPORTS_FOLDER).resolve()
+    try:
+        resolved = folder.resolve()
+    except (OSError, RuntimeError):
+        resolved = folder
+    if resolved == own or own in resolved.parents:
+        return ""
+    return f"The folder {folder} does not exist."
+
+
 def check_targets(store: Store, targets: Sequence[Path], force: bool = False) -> list[Path]:
     """Refuse, in one sentence and before anything is written, any target that may not be written."""
     checked: list[Path] = []
@@ -114,6 +134,8 @@ def check_targets(store: Store, targets: Sequence[Path], force: bool = False) ->
             raise ExportRefused(f"{target} is this application's database; choose another file name for the export.")
         if target.is_dir():
             raise ExportRefused(f"{target} is a folder; give a file name to export to.")
+        if missing_folder(store, target):
+            raise ExportRefused(missing_folder(store, target))
         if target.exists() and not target.is_file():
             raise ExportRefused(f"{target} is not an ordinary file (a pipe or a device); choose another file name.")
         if os.path.lexists(target):

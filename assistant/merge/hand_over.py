@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import assistant.store as _store_module
+from assistant.exports.files import missing_folder
 from assistant.merge.source import file_sha256
 from assistant.paths import short_name
 from assistant.store import (Store, StoreBusy, StoreError, chain_head, check_name, check_passphrase, not_recorded,
@@ -53,6 +54,8 @@ def check_handover_target(store: Store, out: Path) -> Path:
                                   "choose another file name for the hand-over copy.")
     if out.is_dir():
         raise HandoverRefused(f"{out} is a folder; give a file name for the hand-over copy.")
+    if missing_folder(store, out):
+        raise HandoverRefused(missing_folder(store, out))
     if os.path.lexists(out):
         raise HandoverRefused(f"{out} already exists; choose a new file name.")
     return out

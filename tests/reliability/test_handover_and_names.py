@@ -290,16 +290,17 @@ def test_partial_names_are_short_whatever_the_target(tmp_path):
 def test_a_failed_handover_leaves_no_folder_it_made(cli, pair):
     holder = sqlite3.connect(pair["db"], isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
+    exports = pair["db"].parent / "exports"  # the one folder a hand-over may make: the product's own
     try:
-        result = _handover(cli, pair["db"], pair["out"] / "new" / "deeper" / "h.db")
+        result = _handover(cli, pair["db"], exports / "new" / "deeper" / "h.db")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert result.returncode == 1 and "no hand-over copy was written" in _one_sentence(result.stderr)
-    assert _files(pair["out"]) == []
-    made = _handover(cli, pair["db"], pair["out"] / "new" / "deeper" / "h.db")
+    assert not exports.exists()
+    made = _handover(cli, pair["db"], exports / "new" / "deeper" / "h.db")
     assert made.returncode == 0, made.stderr
-    for folder in (pair["out"] / "new", pair["out"] / "new" / "deeper"):
+    for folder in (exports, exports / "new", exports / "new" / "deeper"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 

@@ -56,7 +56,7 @@ def filled(tmp_path, structure):
 
 def test_every_file_is_private(filled, structure):
     store, tmp = filled["store"], filled["tmp"]
-    out = tmp / "exports"
+    out = filled["db"].parent / "exports"  # the product's own exports folder, made private
     written = [*export_case(store, structure, "CSPR-1", "csv", out / "a.csv"),
                *export_case(store, structure, "CSPR-1", "qdpx", out / "a.qdpx"),
                handover(store, tmp / "handover.db")]

@@ -72,7 +72,11 @@ def app_for(db: Path, structure_path: Path | None = None) -> LearningTogetherApp
 def lengthen_the_labels(conversation) -> None:
     """A 200-character role label and a long moment name, typed by the pair."""
     conversation.relabel("A fuller description of the role", practitioner_role=LONG_ROLE)
+    status = conversation.row["status"]  # a checked record takes no renamed moment until it is reopened
+    if status != "in_progress":
+        conversation.reopen("To give the moment its fuller name")
     conversation.moments.rename(conversation.moments.list()[0]["id"], LONG_MOMENT)
+    conversation.set_status(status)
 
 
 def screen_lines(app) -> list[str]:
@@ -231,6 +235,7 @@ async def test_summary_cells_show_typed_text_literally(tmp_path):
         await pilot.press("enter")
         await pilot.pause()
         conversation = pilot.app.screen.conversation
+        conversation.reopen("To rename a moment")  # the demo's record is checked: reopened to correct it
         conversation.moments.rename(conversation.moments.list()[0]["id"], typed)
         screen = await open_summary(pilot)
         table = screen.query_one("#coverage")

@@ -178,6 +178,7 @@ def test_cli_export_while_another_program_holds_the_write_lock_leaves_nothing(cl
     holder.execute("BEGIN IMMEDIATE")
     try:
         out = filled["tmp"] / "busy"
+        out.mkdir()
         case = cli("export", "--case", "CSPR-1", "--format", "csv", "--out", str(out / "notes.csv"), db=filled["db"])
         record = cli("export", "--conversation", filled["conversation_id"], "--format", "docx", "--out",
                      str(out / "record.docx"), db=filled["db"])
@@ -245,10 +246,11 @@ def test_a_write_failure_is_one_sentence(cli, filled):
 
 
 def test_every_folder_an_export_creates_is_private(cli, filled):
-    out = filled["tmp"] / "a" / "b" / "c" / "pack.md"
+    exports = filled["db"].parent / "exports"  # the one folder an export makes: the product's own
+    out = exports / "a" / "b" / "pack.md"
     result = cli("export", "--case", "CSPR-1", "--format", "md", "--out", str(out), db=filled["db"])
     assert result.returncode == 0, result.stderr
-    for folder in (filled["tmp"] / "a", filled["tmp"] / "a" / "b", filled["tmp"] / "a" / "b" / "c"):
+    for folder in (exports, exports / "a", exports / "a" / "b"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 

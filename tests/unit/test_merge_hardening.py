@@ -198,6 +198,7 @@ def test_text_is_cleaned_on_the_way_in_and_counted(tmp_path, pair):
     from assistant.structure import load_structure
 
     for fmt in ("md", "csv", "json"):
+        (tmp_path / "out").mkdir(exist_ok=True)  # an export never makes the folder it is told to write into
         for written in export_case(lead, load_structure(), "CSPR-9", fmt, tmp_path / "out" / f"case.{fmt}"):
             text = written.read_text(encoding="utf-8")
             assert not any(c in text for c in "\x1b\x07\x9b\x85\u202e"), written

@@ -70,6 +70,7 @@ def test_the_introductory_letter_in_markdown_and_word(cli, tmp_path):
     _ok(cli("group", "arrange", member, "--date", "Tuesday 3 March", "--time", "10:00",
             "--place", "Room 2, Civic Centre", db=db))
     letter = tmp_path / "out" / "letter.md"
+    letter.parent.mkdir()  # an export never makes the folder it is told to write into
     assert "Wrote" in _ok(cli("letter", "--member", member, "--format", "md", "--out", str(letter), db=db))
     text = letter.read_text()
     for words in ("What a Learning Together review is", "Learning, not blame", "accuracy", "Confidentiality",

@@ -179,6 +179,7 @@ def _private(path: Path) -> bool:
 
 def test_markdown_and_word_analysis_pack(lead, structure):
     out = lead["tmp"] / "out"
+    out.mkdir()  # an export never makes the folder it is told to write into
     md = export_case(lead["store"], structure, "CSPR-2026-04", "md", out / "pack.md")[0]
     text = md.read_text()
     assert _private(md)

@@ -168,6 +168,7 @@ def test_exports_to_the_default_folder_warn_only_when_the_database_is_encrypted(
 
 def test_an_export_to_a_named_file_is_written_there(tmp_path, store, structure, case_id):
     out = tmp_path / "elsewhere" / "pack.json"
+    out.parent.mkdir()  # an export never makes the folder it is told to write into
     result = export_case_to(store, structure, "CSPR-2026-04", "json", out)
     assert result.paths == [out] and out.exists() and result.warning is None
 

@@ -117,6 +117,7 @@ class ConversationScreen(Screen):
         if self.conversation.is_rehearsal:
             yield Static(Text("REHEARSAL · fictional practitioner · not part of any review", style="bold reverse"),
                          id="rehearsal-banner", classes="banner")
+        yield corrections.show_read_only(Static(id="read-only-notice", classes="banner"), self.conversation.row)
         with Horizontal(id="conversation"):
             yield SectionList(id="sections")
             with Vertical(id="main"):
@@ -171,6 +172,7 @@ class ConversationScreen(Screen):
         editor = self.editor
         editor.show_title()
         self.query_one(ContextBar).show(state, moved)
+        corrections.show_read_only(self.query_one("#read-only-notice", Static), state.row)
         if load_draft or moved:
             editor.load(state.draft, state.stop.slot, state.stop.section.default_tags)
 

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from assistant.conversation import STATUS_LABELS, looks_like_full_name, read_only_reason
 from assistant.conversation.lifecycle import LABELS
 from assistant.conversation.prepared import ORIGIN_LABELS, add_prepared_query
 from assistant.store import StoreError
@@ -38,6 +39,20 @@ def ask_gate_reason(app: Any, message: str, then: Callable[[str], Any]) -> None:
     gate = app.structure.gate
     ask_reason(app, "Open the wider picture early?", "Reason (recorded in the audit trail)",
                message + " " + (gate.explanation.strip() if gate else ""), "Open with this reason", then)
+
+
+def show_read_only(notice: Static, row: dict[str, Any]) -> Static:
+    """The conversation screen's notice while the record is with the practitioner (or checked): the core
+    takes no new work then, so it says why and how to reopen the record; hidden otherwise."""
+    if getattr(notice, "status_shown", None) == row["status"]:
+        return notice  # changed only when the status did: no layout pass on every key
+    notice.status_shown = row["status"]  # type: ignore[attr-defined]
+    reason = read_only_reason(row["status"])
+    notice.display = bool(reason)
+    label = STATUS_LABELS[row["status"]]
+    notice.update(Text(f"READ ONLY · record {label} · reopen it to correct it (review workspace › Conversations › O)",
+                       style="bold reverse") if reason else "")
+    return notice
 
 
 NO_MOMENT = "no-moment"
@@ -74,15 +89,36 @@ def delete_moment(app: Any, conversation: Any, episode_id: str, then: Callable[[
 
 
 def relabel(app: Any, conversation: Any, then: Callable[[str], Any]) -> None:
-    """Correct the role, agency and interviewers' labels; the reason and previous values are kept."""
+    """Correct the role, agency and interviewers' labels; the reason and previous values are kept. A label
+    that looks like a person's name is asked about first: removed for good when corrected (the default),
+    or kept in the history like any other."""
+    row = conversation.row
+    names = [name for name in LABELS if looks_like_full_name(row[name] or "")]
+    if not names:
+        _relabel(app, conversation, then, ())
+        return
+    first = names[0]
+    app.push_screen(Choice(
+        f"The {LABEL_NAMES[first].lower()} \"{row[first]}\" looks like a person's name."
+        + {1: "", 2: " So does one other label."}.get(len(names), f" So do {len(names) - 1} other labels."),
+        [("Remove the name for good when it is corrected (the history says only that a name was removed)", True),
+         ("Keep it in the history with the reason, like any other correction", False)],
+        "Enter to choose · Esc to leave the labels as they are"),
+        shielded(app, lambda remove: None if remove is None else _relabel(
+            app, conversation, then, names if remove else ())))
+
+
+def _relabel(app: Any, conversation: Any, then: Callable[[str], Any], names: Any) -> None:
     row = conversation.row
     fields = [(name, LABEL_NAMES[name], row[name] or "") for name in LABELS]
 
     def save(_prompt: TextPrompt, values: dict[str, str]) -> None:
         reason = values.pop("reason")
         # An empty field that was empty before is no change (None and "" are both "no label").
-        changed = conversation.relabel(reason, **{k: v for k, v in values.items() if v.strip() or row[k]})
-        then("Corrected: " + ", ".join(LABEL_NAMES[c].lower() for c in changed) + ".")
+        changed = conversation.relabel(reason, earlier_was_a_name=names,
+                                       **{k: v for k, v in values.items() if v.strip() or row[k]})
+        removed = " The earlier name is not kept." if set(changed) & set(names) else ""
+        then("Corrected: " + ", ".join(LABEL_NAMES[c].lower() for c in changed) + "." + removed)
 
     app.push_screen(TextPrompt(
         "Correct the labels", [*fields, ("reason", "Reason for the correction (kept with the previous values)", "")],

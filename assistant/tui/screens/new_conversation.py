@@ -16,10 +16,14 @@ from assistant.conversation import list_conversations, looks_like_full_name
 from assistant.tui.guard import describe
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
+from assistant.tui.screens.dialogs import Choice
 from assistant.tui.widgets.safe_inputs import SafeInput
 from assistant.workflows import NewCase, start_conversation
 
 NEW_CASE = "__new__"
+# The labels the form asks about before starting when they look like a person's name, as the form names them.
+NAMED_FIELDS = {"role": "The practitioner's role label", "agency": "The agency", "lead": "Lead interviewer",
+                "second": "Second interviewer"}
 NAME_WARNING = "This looks like a person's name. Please use a role label or pseudonym only."
 RECORDS_LABEL = "The pair read records or a chronology before this conversation"
 CHOSEN = "(chosen) "  # the consent choice is shown in words: the radio glyph looks the same chosen or not
@@ -139,6 +143,26 @@ class NewConversationScreen(Screen):
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
+        """Start the conversation; a label that looks like a person's name is asked about first."""
+        named = next((field for field in NAMED_FIELDS
+                      if looks_like_full_name(self.query_one(f"#{field}", SafeInput).value)), None)
+        if named is None:
+            self._start()
+            return
+        typed = self.query_one(f"#{named}", SafeInput).value.strip()
+
+        def answered(start_anyway: bool | None) -> None:
+            if start_anyway:
+                self._start()
+            else:
+                self.query_one(f"#{named}", SafeInput).focus()
+
+        self.app.push_screen(Choice(
+            f"{NAMED_FIELDS[named]} \"{typed}\" looks like a person's name.",
+            [(Text("Change it: use a role label or pseudonym"), False), (Text("Start anyway"), True)],
+            "Enter to choose · Esc to change it"), answered)
+
+    def _start(self) -> None:
         store = self.app.store
         value = lambda name: self.query_one(f"#{name}", SafeInput).value  # noqa: E731
         error = self.query_one("#form-error", Static)
