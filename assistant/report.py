@@ -24,12 +24,16 @@ from assistant.safe_text import clean_input
 from assistant.store import Store, StoreError, new_id, now
 from assistant.story import episode_cards, story_of_the_case
 from assistant.structure import Structure
+from assistant.words import listed, plural
 
 SECTION_TITLES = dict(zip(REPORT_SECTIONS, (
     "Introduction", "Methodology", "The story of the case", "Appraisal of practice", "Findings",
     "Questions for the safeguarding partners")))
 ADEQUACY_WORDS = {"not_yet": "not yet appraised", "good": "good practice", "adequate": "adequate",
                   "mixed": "mixed", "not_adequate": "not adequate"}
+# The team's responses to challenges as the report's prose says them.
+OUTCOME_WORDS = {"accepted": "accepted", "partly": "partly accepted", "not-accepted": "not accepted",
+                 "to-check": "still to check", "open": "awaiting a response"}
 RAPID_REVIEW_WORKING_DAYS = 15
 PUBLISH_WITHIN_MONTHS = 6
 
@@ -134,8 +138,8 @@ def _introduction(store: Store, case: dict[str, Any]) -> list[list]:
     blocks += [["bullet", f"{q['number']}.", q["text"]] for q in questions]
     unanswered = [q for q in questions if not q["findings"]]
     if unanswered:
-        blocks.append(["paragraph", "No finding yet answers question(s) "
-                       + ", ".join(str(q["number"]) for q in unanswered) + "."])
+        blocks.append(["paragraph", f"No finding yet answers {plural('question', len(unanswered))} "
+                       + listed([q["number"] for q in unanswered]) + "."])
     return blocks
 
 
@@ -149,10 +153,10 @@ def _methodology(store: Store, structure: Structure, case: dict[str, Any]) -> li
         blocks.append(["bullet", meeting["date"], f"{meeting['kind']} meeting: {len(meeting['attendees'])} attended"
                        + (f"; absent and consulted separately: {absent}" if absent else "")])
     log = challenge_log(store, case["id"])
-    outcomes = {o: sum(1 for c in log if c["outcome"] == o) for o in ("accepted", "partly", "not-accepted",
-                                                                       "to-check", "open")}
-    blocks.append(["paragraph", f"The case group raised {len(log)} challenge(s) and correction(s): "
-                   + ", ".join(f"{n} {o}" for o, n in outcomes.items() if n) + "." if log else
+    outcomes = {words: sum(1 for c in log if c["outcome"] == o) for o, words in OUTCOME_WORDS.items()}
+    raised = "1 challenge or correction" if len(log) == 1 else f"{len(log)} challenges and corrections"
+    blocks.append(["paragraph", f"The case group raised {raised}: "
+                   + listed([f"{n} {words}" for words, n in outcomes.items() if n]) + "." if log else
                    "The case group has raised no challenges or corrections yet."])
     blocks.append(["paragraph", f"Conversations followed the structure {structure.id}, version {structure.version}."])
     return blocks

@@ -18,6 +18,7 @@ from assistant.cli.common import PASSPHRASE_ENV, OneSentenceGroup, default_struc
 from assistant.cli.practice import show_scenario
 from assistant.cli.revisions import COMMANDS as REVISION_COMMANDS
 from assistant.safe_text import visible, visible_json
+from assistant.words import counted
 
 _Group = OneSentenceGroup  # the name the error handling is known by elsewhere
 
@@ -131,8 +132,8 @@ def case_list(ctx: click.Context, as_json: bool) -> None:
     for row in cases:
         click.echo(
             f"{visible(row['reference']):<16} {visible(row['label']):<32} "
-            f"{row['conversations']} conversation(s), {row['in_progress']} in progress, "
-            f"{row['chronology_entries']} chronology entries"
+            f"{counted(row['conversations'], 'conversation')}, {row['in_progress']} in progress, "
+            f"{counted(row['chronology_entries'], 'chronology entry')}"
         )
 
 
@@ -171,8 +172,8 @@ def demo(ctx: click.Context, cases: int, conversations: int, notes: int, seed: i
     store, structure_ = open_db(ctx, create=True), default_structure()
     totals = generate_demo(store, structure_, cases=cases, conversations=conversations, notes=notes, seed=seed)
     click.echo(
-        f"Added {totals['cases']} synthetic case(s), {totals['conversations']} conversations, "
-        f"{totals['notes']} notes."
+        f"Added {counted(totals['cases'], 'synthetic case')}, {counted(totals['conversations'], 'conversation')}, "
+        f"{counted(totals['notes'], 'note')}."
     )
     if review:
         from assistant.demo import add_demo_review

@@ -12,6 +12,7 @@ import click
 
 from assistant.cli.common import case_by_reference, default_structure, id_by_prefix, open_case, open_db, show_for_case
 from assistant.safe_text import visible, visible_json
+from assistant.words import counted
 
 
 def register(main: click.Group) -> None:
@@ -180,7 +181,7 @@ def finding_prioritise(ctx: click.Context, reference: str, finding_ids: tuple[st
     store = open_db(ctx)
     ordered = [resolve_id(store, "finding", f) for f in finding_ids]
     set_priorities(store, case_by_reference(store, reference)["id"], ordered, actor="cli")
-    click.echo(f"Put {len(finding_ids)} finding(s) in order.")
+    click.echo(f"Put {counted(len(finding_ids), 'finding')} in order.")
 
 
 # ------------------------------------------------------------------ follow-on meetings

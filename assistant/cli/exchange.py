@@ -11,6 +11,7 @@ from assistant.cli.common import default_structure, open_db, secret
 from assistant.short_ids import resolve_case, resolve_id
 from assistant.safe_text import visible
 from assistant.store import StoreError
+from assistant.words import counted
 
 
 @click.command()
@@ -230,7 +231,7 @@ def erase(ctx: click.Context, conversation_id: str | None, reference: str | None
     if counts.already:
         click.echo("That was already erased; the file has now been cleaned of it as well.")
     else:
-        click.echo(f"Erased {counts.get('notes', 0)} note(s) and {sum(counts.values())} row(s) in all; "
+        click.echo(f"Erased {counted(counts.get('notes', 0), 'note')} and {counted(sum(counts.values()), 'row')} in all; "
                    "the audit trail keeps a tombstone.")
     for line in counts.backups:
         click.echo(visible(line))

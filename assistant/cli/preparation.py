@@ -11,6 +11,7 @@ import click
 
 from assistant.cli.common import open_case, open_db, show_for_case
 from assistant.safe_text import visible, visible_json
+from assistant.words import counted
 
 # The command line's words for the statuses a lead records ("invited" is another word for a letter sent).
 STATUS_WORDS = {"to-invite": "to_invite", "invited": "letter_sent", "letter-sent": "letter_sent",
@@ -233,7 +234,7 @@ def question_list(ctx: click.Context, reference: str, unanswered: bool, as_json:
 
 def _print_questions(questions: list[dict]) -> None:
     for row in questions:
-        answered = f"answered by {len(row['findings'])} finding(s)" if row["findings"] else "not yet answered"
+        answered = f"answered by {counted(len(row['findings']), 'finding')}" if row["findings"] else "not yet answered"
         click.echo(f"{row['number']}. {visible(row['text'])}\n   {row['id']}  {answered}")
 
 

@@ -14,6 +14,7 @@ from assistant.cli.common import open_db
 
 from assistant.safe_text import visible, visible_json
 from assistant.short_ids import resolve_case, resolve_id, short_id
+from assistant.words import counted
 
 ACTOR = "cli"
 LABEL_NAMES = {"practitioner_role": "role label", "agency": "agency", "lead_interviewer": "lead interviewer",
@@ -82,7 +83,7 @@ def conversation_list(ctx: click.Context, case_text: str | None, as_json: bool) 
     for row in rows:
         who = row["practitioner_role"] + (f" ({row['agency']})" if row["agency"] else "")
         click.echo(f"{short_id(row['id'])}  {_cut(row['reference'], 16):<16} {_cut(who, 48):<48} "
-                   f"{STATUS_LABELS[row['status']]:<17} {held_on(row)}  {row['note_count']} note(s)")
+                   f"{STATUS_LABELS[row['status']]:<17} {held_on(row)}  {counted(row['note_count'], 'note')}")
 
 
 @conversation.command("relabel")
@@ -153,7 +154,7 @@ def moment_list(ctx: click.Context, conversation_id: str) -> None:
     for number, row in enumerate(moments, start=1):
         when = f" ({visible(row['approximate_time'])})" if row["approximate_time"] else ""
         click.echo(f"{short_id(row['id'])}  {number}. {visible(row['title'])}{when}  "
-                   f"{counts.get(row['id'], 0)} note(s)")
+                   f"{counted(counts.get(row['id'], 0), 'note')}")
 
 
 @moment.command("delete")
@@ -178,7 +179,7 @@ def moment_delete(ctx: click.Context, moment_id: str, move_to: str | None, no_mo
     target = resolve_id(store, "moment", move_to) if move_to else None
     moved = found.moments.delete(episode_id, target, reason)
     where = "no moment" if target is None else f"'{visible(found.moments.get(target)['title'])}'"
-    click.echo(f"Deleted the moment; {moved} note(s) are now under {where}.")
+    click.echo(f"Deleted the moment; {counted(moved, 'note')} {'is' if moved == 1 else 'are'} now under {where}.")
 
 
 # ------------------------------------------------------------------ case episodes
@@ -201,7 +202,7 @@ def episode_list(ctx: click.Context, case_text: str) -> None:
     if not episodes:
         click.echo("No case episodes yet.")
     for row in episodes:
-        click.echo(f"{short_id(row['id'])}  {visible(row['title'])}  ({row['moments']} moment(s))")
+        click.echo(f"{short_id(row['id'])}  {visible(row['title'])}  ({counted(row['moments'], 'moment')})")
         for item in (m for m in moments if m["case_episode_id"] == row["id"]):
             click.echo(f"    {short_id(item['id'])}  {_cut(item['practitioner_role'], 40)}: {visible(item['title'])}")
 

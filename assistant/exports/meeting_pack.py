@@ -206,8 +206,9 @@ def write_meeting_pack(store: Store, pack: MeetingPack, fmt: str, out: Path, *, 
     if fmt not in PACK_FORMATS:
         raise ExportRefused("A follow-on meeting pack is written as md or docx.")
     if pack.identifying and not accept_names:
-        raise ExportRefused(f"The pack was not written: {len(pack.identifying)} possible name(s) or place(s) "
-                            "are listed; correct them, or add --accept-names to write it as it is.")
+        raise ExportRefused(f"The pack was not written: {len(pack.identifying)} possible "
+                            f"{'name or place' if len(pack.identifying) == 1 else 'names or places'} "
+                            f"{'is' if len(pack.identifying) == 1 else 'are'} listed; correct them, or add --accept-names to write it as it is.")
     data: bytes | str = to_docx(pack.document) if fmt == "docx" else to_markdown(pack.document)
     out = Path(out)
 

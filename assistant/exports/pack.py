@@ -20,6 +20,7 @@ from assistant.review import (FINDING_TITLES, case_episodes, case_moments, case_
                               live_conversations)
 from assistant.store import Store, now
 from assistant.structure import Structure
+from assistant.words import counted
 
 # How much of a commented note the comments list quotes, so the reader can find the note.
 _QUOTE_CHARS = 80
@@ -194,7 +195,7 @@ def _coverage_and_influences(doc: Document, store: Store, structure: Structure, 
     if counts["together"]:
         doc.paragraph("Categories named together on the same moment:")
         for item in counts["together"][:15]:
-            doc.bullet(f"{item['moments']} moment(s)",
+            doc.bullet(counted(item['moments'], 'moment'),
                        " + ".join(structure.tag_by_id[t].label for t in item["pair"]) + ":")
 
 
@@ -231,7 +232,7 @@ def _findings(doc: Document, structure: Structure, drafted: list[dict], episodes
         if finding["case_episodes"]:
             doc.bullet(", ".join(titles.get(e, e) for e in finding["case_episodes"]), "Rests on episodes:")
         if finding["notes"]:
-            doc.bullet(f"{len(finding['notes'])} linked note(s)", "Evidence:")
+            doc.bullet(counted(len(finding['notes']), 'linked note'), "Evidence:")
 
 
 def _meetings(doc: Document, store: Store, case_id: str, episode_titles: dict[str, str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.rehearsal.practitioner import TRUST_CHANGE, TRUST_LABELS, TRUST_START
 from assistant.scenario import Scenario
 from assistant.structure import Structure
+from assistant.words import counted
 
 
 def trainee_view(scenario: Scenario) -> str:
@@ -40,8 +41,8 @@ def role_player_brief(scenario: Scenario, structure: Structure) -> str:
             out.append(f"  To a closed question on it: \u201c{fact.brief}\u201d")
     if scenario.raises:
         out += ["", "## What you bring up yourself", ""]
-        out += [f"- In {sections[r.section].title if r.section in sections else r.section}, after {r.after} "
-                f"question(s), if trust is {r.needs_trust} or more: \u201c{r.text}\u201d" for r in scenario.raises]
+        out += [f"- In {sections[r.section].title if r.section in sections else r.section}, after "
+                f"{counted(r.after, 'question')}, if trust is {r.needs_trust} or more: \u201c{r.text}\u201d" for r in scenario.raises]
     if scenario.unknowns:
         out += ["", "## What you could not have known then", ""]
         out += [f"- Asked about {', '.join(repr(t) for t in u.topics)}: \u201c{u.text}\u201d" for u in scenario.unknowns]

@@ -115,7 +115,7 @@ async def test_a_lead_adds_the_case_group_sends_a_letter_records_a_decline_and_s
         await _prompt(pilot, text="What helped or hindered practitioners in hearing the mother's account?")
         assert [row[1] for row in _cells(questions)] == ["✗ unanswered", "✗ unanswered"]
         title = str(screen.query_one("#prepare-title").render())
-        assert "3 member(s), 2 outstanding" in title and "2 not yet answered" in title
+        assert "3 members, 2 outstanding" in title and "2 not yet answered" in title
         assert not any(m.startswith("An unexpected") for m in _messages(app)), _messages(app)
 
     store = open_store(db)

@@ -164,7 +164,7 @@ async def test_a_key_moment_is_deleted_with_its_notes_moved_where_the_pair_says(
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, MomentsScreen)
-        assert "1 note(s) moved to Moment 2" in _text(app.screen.query_one("#moments-error"))
+        assert "1 note moved to Moment 2" in _text(app.screen.query_one("#moments-error"))
 
         app.screen.query_one("#moment-list").highlighted = 1  # now "Moment 3"
         await pilot.press("x")

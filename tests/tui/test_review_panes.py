@@ -66,7 +66,7 @@ async def test_a_long_list_of_notes_arrives_whole_across_slices(tmp_path, struct
         assert screen.query_one(NotesPane).built
         assert screen.query_one("#note-results").option_count == expected["notes"]
         count = str(screen.query_one("#note-count").render())
-        assert count.startswith(f"{expected['notes']} note(s)")
+        assert count.startswith(f"{expected['notes']} note{'' if expected['notes'] == 1 else 's'}")
 
 
 async def test_a_change_redraws_the_panes_already_built(tmp_path, structure):

@@ -255,7 +255,7 @@ def test_report_versions_carry_every_section_and_diff_shows_an_accepted_change(
     assert [s["name"] for s in one["sections"]] == ["introduction", "methodology", "story", "appraisal",
                                                      "findings", "questions"]
     text = {s["name"]: "\n".join(str(b[-1]) for b in s["blocks"]) for s in one["sections"]}
-    assert "2025-06-01" in text["introduction"] and "No finding yet answers question(s) 2." in text["introduction"]
+    assert "2025-06-01" in text["introduction"] and "No finding yet answers question 2." in text["introduction"]
     assert "Social Worker 1, Children's Services" in text["methodology"]
     assert "1 accepted" in text["methodology"] and structure.version in text["methodology"]
     assert "I understood social care had it." in text["story"]

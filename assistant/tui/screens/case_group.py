@@ -31,6 +31,7 @@ from assistant.tui.safe import safe
 from assistant.tui.screens import member_corrections
 from assistant.tui.screens.dialogs import Choice, TextPrompt
 from assistant.workflows import export_letter_to
+from assistant.words import counted
 
 NEW_CASE = "__new__"
 NAME_WARNING = ("That role label looks like a person's name; the case group keeps role labels and agencies "
@@ -128,8 +129,8 @@ class CaseGroupScreen(Screen):
         outstanding = sum(1 for m in self.members if m["status"] in NEXT_STEPS)
         unanswered = sum(1 for q in self.questions if not q["findings"])
         title = safe(f"Preparing {self.case['reference']} · {self.case['label']}", "bold", single_line=True)
-        title.append(f"\n{len(self.members)} member(s), {outstanding} outstanding · "
-                     f"{len(self.questions)} question(s), {unanswered} not yet answered by a finding")
+        title.append(f"\n{counted(len(self.members), 'member')}, {outstanding} outstanding · "
+                     f"{counted(len(self.questions), 'question')}, {unanswered} not yet answered by a finding")
         self.query_one("#prepare-title", Static).update(title)
         self._show_detail()
 
@@ -161,7 +162,7 @@ class CaseGroupScreen(Screen):
     def _question_cells(question: dict[str, Any]) -> list[Text]:
         answered = len(question["findings"])
         # The question last: a long one runs off the right, never hiding whether it is answered.
-        return [Text(str(question["number"])), Text(f"✓ {answered} finding(s)" if answered else "✗ unanswered"),
+        return [Text(str(question["number"])), Text(f"✓ {counted(answered, 'finding')}" if answered else "✗ unanswered"),
                 safe(question["text"], single_line=True)]
 
     def _show_detail(self) -> None:
@@ -332,7 +333,8 @@ class CaseGroupScreen(Screen):
         if question is None:
             return
         linked = len(question["findings"])
-        remove = "Remove it" + (f" (the {linked} finding(s) answering it are unlinked)" if linked else "")
+        remove = "Remove it" + (f" (the {counted(linked, 'finding')} answering it {'is' if linked == 1 else 'are'} unlinked)"
+                               if linked else "")
         self.app.push_screen(
             Choice(f"Remove question {question['number']}?", [(Text(remove), True), (Text("Keep it"), False)]),
             shielded(self.app, lambda yes: self._remove(question["id"]) if yes else None, "removing the question"))

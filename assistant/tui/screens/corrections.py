@@ -23,6 +23,7 @@ from assistant.tui.guard import guarded, shielded
 from assistant.tui.keys import shown_in_help
 from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice, TextPrompt
+from assistant.words import counted
 
 def ask_reason(app: Any, title: str, label: str, explanation: str, confirm: str,
                then: Callable[[str], Any]) -> None:
@@ -77,7 +78,7 @@ def delete_moment(app: Any, conversation: Any, episode_id: str, then: Callable[[
 
         def delete(_prompt: TextPrompt, values: dict[str, str]) -> None:
             moved = conversation.moments.delete(episode_id, move_to=move_to, reason=values["reason"])
-            then(f"Moment deleted; {moved} note(s) moved to {where}.")
+            then(f"Moment deleted; {counted(moved, 'note')} moved to {where}.")
 
         app.push_screen(TextPrompt(
             f"Delete the moment \"{moment['title']}\"?", [("reason", "Reason (kept with its name)", "")],

@@ -19,6 +19,7 @@ from assistant.tui.safe import safe
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.wrapping_table import WrapColumn, WrappingTable
 from assistant.workflows import ExportResult, export_record_to, format_duration
+from assistant.words import counted
 
 
 def export_record_to_default(app, conversation: Conversation, fmt: str) -> ExportResult | None:
@@ -125,13 +126,14 @@ class SummaryScreen(Screen):
         later = self.conversation.state().later
         if later and not self.warned_of_later:  # said once; Ctrl+E again ends all the same
             self.warned_of_later = True
-            self.app.say(f"{len(later)} prompt(s) are still marked \"come back later\" (F10 in the conversation "
+            self.app.say(f"{counted(len(later), 'prompt')} {'is' if len(later) == 1 else 'are'} still marked \"come back later\" (F10 in the conversation "
                          "lists them). Press Ctrl+E again to end the conversation anyway.", error=True)
             return
         ticked = len(self.conversation.checklist())
         self.conversation.end()
         missing = len(self.app.structure.closing_checklist) - ticked
-        self.app.say("Conversation ended." + (f" {missing} closing item(s) were not ticked." if missing else ""))
+        self.app.say("Conversation ended." + (f" {counted(missing, 'closing item')} {'was' if missing == 1 else 'were'} not ticked."
+                                              if missing else ""))
         self._show()
 
     @guarded

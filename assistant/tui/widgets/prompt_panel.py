@@ -11,6 +11,7 @@ from textual.widgets import Static
 from assistant.conversation import MARK_LABELS, ConversationState
 from assistant.conversation.prepared import is_prepared
 from assistant.tui.safe import safe
+from assistant.words import counted
 
 
 class PromptPanel(VerticalScroll):
@@ -55,7 +56,7 @@ class PromptPanel(VerticalScroll):
         self.query_one("#prompt", Static).update(prompt_text)
         self.query_one("#guidance", Static).update(self._guidance(state, guidance, narrow))
         later = state.later
-        line = Text(f"{len(later)} prompt(s) left for later (F10 to see them).", style="dim") if later else Text("")
+        line = Text(f"{counted(len(later), 'prompt')} left for later (F10 to see them).", style="dim") if later else Text("")
         self.query_one("#later-line", Static).update(line)
 
     @staticmethod

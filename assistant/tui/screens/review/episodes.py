@@ -27,6 +27,7 @@ from assistant.tui.screens.review.accounts import EpisodeScreen
 from assistant.tui.screens.review.panes import ReviewPane, restore_highlight
 from assistant.tui.widgets.checklist import CheckList
 from assistant.tui.widgets.wrapping_table import WrappingTable
+from assistant.words import counted
 
 
 @dataclass
@@ -104,7 +105,7 @@ class EpisodesPane(ReviewPane):
         for episode in self.episodes:
             patterns = ", ".join(self.app.structure.tag_by_id[t].label for t in episode["typology"])
             label = safe(episode["title"], "bold", single_line=True)
-            label.append(f"  {episode['moments']} account(s)")
+            label.append(f"  {counted(episode['moments'], 'account')}")
             if patterns:
                 label.append(f"\n  {patterns}", style="dim")
             options.add_option(Option(label, id=episode["id"]))
@@ -242,7 +243,7 @@ class EpisodesPane(ReviewPane):
         if episode is None:
             return
         self._confirm(f"Delete the episode “{episode['title']}”?",
-                      f"Delete the episode (its {episode['moments']} moment(s) stay, unlinked)",
+                      f"Delete the episode (its {counted(episode['moments'], 'moment')} stay, unlinked)",
                       lambda: delete_case_episode(self.app.store, episode["id"]))
 
     @on(OptionList.OptionSelected, "#case-episodes")

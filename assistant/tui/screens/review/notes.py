@@ -23,6 +23,7 @@ from assistant.tui.guard import guarded
 from assistant.tui.safe import safe
 from assistant.tui.screens.review.panes import ReviewPane, in_slices, note_label, restore_highlight
 from assistant.tui.widgets.safe_inputs import SafeInput
+from assistant.words import counted
 
 SHOWN = 300
 
@@ -139,7 +140,7 @@ class NotesPane(ReviewPane):
         await in_slices(labels, lambda entry: options.add_option(Option(entry[0], id=entry[1])))
         restore_highlight(options, place)
         more = f" (showing the first {SHOWN})" if len(labels) == SHOWN else ""
-        self.query_one("#note-count", Static).update(Text(f"{len(labels)} note(s){more}. C comments on a note."))
+        self.query_one("#note-count", Static).update(Text(f"{counted(len(labels), 'note')}{more}. C comments on a note."))
 
     def highlighted_note(self) -> str | None:
         if not self.query("#note-results"):

@@ -35,6 +35,7 @@ from assistant.tui.screens.review.panes import ReviewPane
 from assistant.tui.screens.review.story import QuestionsScreen, StoryPane, context_lines
 from assistant.tui.screens.review.report import ReportPane
 from assistant.workflows import export_case_to
+from assistant.words import counted
 
 EXPORT_LABELS = ("Analysis pack (Markdown)", "Analysis pack (Word)", "Notes as CSV (with the codebook)",
                  "The whole case as JSON", "REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder")
@@ -44,7 +45,7 @@ class ReviewPicker(Choice):
     """Choose the case to review."""
 
     def __init__(self, cases: list[dict[str, Any]]) -> None:
-        options = [(safe(f"{c['reference']} · {c['label']} · {c['conversations']} conversation(s)",
+        options = [(safe(f"{c['reference']} · {c['label']} · {counted(c['conversations'], 'conversation')}",
                          single_line=True), c["id"]) for c in cases]
         super().__init__("Review which case?", options, "Type to filter · Enter to open · Esc to cancel",
                          filterable=True)
