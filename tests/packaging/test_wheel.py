@@ -62,10 +62,14 @@ def _fresh_environment(folder: Path, wheel: Path) -> Path:
     if not full:
         # Only a path line: the test environment's own .pth files (its editable install) are not run.
         (purelib / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    install = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", str(wheel)]
+    # --force-reinstall: the checkout's own editable install is visible through the path line above, and
+    # pip would otherwise take it for this wheel ("already installed with the same version") and skip it.
+    install = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--force-reinstall",
+               str(wheel)]
     if not full:
         install.insert(6, "--no-deps")
-    subprocess.run(install, check=True, capture_output=True, text=True, timeout=900)
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    subprocess.run(install, check=True, capture_output=True, text=True, timeout=900, env=clean)
     return python
 
 
@@ -110,6 +114,7 @@ def test_version_structure_demo_exports_coach_and_first_paint_from_the_wheel(ins
     assert run("demo", "--cases", "1", "--conversations", "2", "--notes", "12").stdout.startswith("Added 1 ")
     (case,) = json.loads(run("case", "list", "--json").stdout)
     reference = case["reference"]
+    (work / "exports").mkdir(exist_ok=True)  # an --out folder must exist; a mistyped one is refused
     for fmt in ("md", "docx", "csv", "json", "qdpx"):
         out = work / "exports" / f"pack.{fmt}"
         written = run("export", "--case", reference, "--format", fmt, "--out", str(out)).stdout
