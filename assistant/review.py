@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from assistant.conversation.coverage import prompt_state
+from assistant.conversation.coverage import answered_by_moments, prompt_state
 from assistant.conversation import Conversation
 from assistant.conversation.prepared import QUERIES_SECTION, is_prepared
 from assistant.safe_text import clean_input
@@ -79,6 +79,9 @@ def coverage_matrix(store: Store, structure: Structure, case_id: str, prepared: 
             ids,
         )
     }
+    # Named moments answer the key-moments prompt, as in each conversation's own coverage.
+    with_moments = {r["conversation_id"] for r in store.query(
+        f"SELECT DISTINCT conversation_id FROM episodes WHERE conversation_id IN ({marks})", ids)}
     latest: dict[tuple[str, str, str], str] = {}
     for r in store.query(
         f"""SELECT conversation_id, section_id, prompt_id, mark FROM prompt_marks
@@ -96,7 +99,9 @@ def coverage_matrix(store: Store, structure: Structure, case_id: str, prepared: 
             for conversation_id in columns:
                 key = (conversation_id, section.id, prompt.id)
                 count = counts.get(key, 0)
-                cells[conversation_id] = {"state": prompt_state(latest.get(key), bool(count)), "notes": count}
+                answered = answered_by_moments(section, prompt.id, conversation_id in with_moments)
+                cells[conversation_id] = {"state": prompt_state(latest.get(key), bool(count) or answered),
+                                          "notes": count}
             matrix.rows.append({"section": section, "prompt": prompt, "cells": cells})
     return matrix
 

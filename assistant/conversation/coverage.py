@@ -1,7 +1,9 @@
 """Prompt marks (the conversation's paradata), the "come back later" list and coverage.
 
 `prompt_state` is the one place that decides a prompt's state from its latest mark and whether it has
-notes; the conversation screen, the summary and the review's coverage matrix all use it.
+notes (or, for the key-moments prompt, `answered_by_moments`); the conversation screen, the later list,
+the summary and the review's coverage matrix all use it. "Come back later" is the mark: it stays until
+the pair marks the prompt otherwise, whatever is noted under it meanwhile.
 """
 
 from __future__ import annotations
@@ -18,18 +20,39 @@ from assistant.store import new_id, now
 
 if TYPE_CHECKING:
     from assistant.conversation import Conversation
+    from assistant.structure import Section
 
 PROMPT_STATES = ("covered", "skipped", "declined", "come back later", "not reached")
 
 
 def prompt_state(mark: str | None, noted: bool) -> str:
-    """A prompt's state: covered (a note, or marked asked), skipped, declined, come back later, or not
-    reached."""
+    """A prompt's state: come back later (marked so, notes or not), covered (a note, or marked asked),
+    skipped, declined, or not reached."""
+    if mark == "later":  # a first note is often why the pair wants to come back: it does not clear the mark
+        return MARK_LABELS[mark]
     if noted or mark == "asked":
         return "covered"
-    if mark in ("skipped", "declined", "later"):
+    if mark in ("skipped", "declined"):
         return MARK_LABELS[mark]
     return "not reached"
+
+
+def answered_by_moments(section: Section, prompt_id: str, has_moments: bool) -> bool:
+    """True for the key-moments prompt (the first of the section that captures moments) once moments are
+    named: its answer is the moments themselves, kept as moments rather than as notes."""
+    first = section.prompts[0].id if section.prompts else None
+    return has_moments and section.captures_episodes and first == prompt_id
+
+
+def stop_prompt_states(stop: Stop, marks: dict[PromptKey, str], noted: frozenset[PromptKey],
+                       has_moments: bool) -> list[str]:
+    """The state of each of a stop's prompts, in order."""
+    states = []
+    for prompt in stop.section.prompts:
+        key = (stop.section.id, prompt.id, stop.episode_id)
+        states.append(prompt_state(marks.get(key),
+                                   key in noted or answered_by_moments(stop.section, prompt.id, has_moments)))
+    return states
 
 
 def section_state(stop: Stop, prompt_states: list[str], *, locked: bool, noted: bool, visited: bool,
@@ -52,22 +75,19 @@ def stop_states(stops: list[Stop], marks: dict[PromptKey, str], noted: frozenset
     visited = {(v.section_id, v.episode_id) for v in visits}
     states = []
     for stop in stops:
-        prompts = [prompt_state(marks.get((stop.section.id, p.id, stop.episode_id)),
-                                (stop.section.id, p.id, stop.episode_id) in noted) for p in stop.section.prompts]
+        prompts = stop_prompt_states(stop, marks, noted, has_moments)
         states.append(section_state(stop, prompts, locked=stop.section.id in locked,
                                     noted=stop.key in noted_sections, visited=stop.key in visited,
                                     has_moments=has_moments))
     return states
 
 
-def later_items(stops: list[Stop], marks: dict[PromptKey, str], noted: Iterable[PromptKey]) -> list[LaterItem]:
-    """Prompts marked "come back later" and not covered since, in structure order."""
-    covered = set(noted)
+def later_items(stops: list[Stop], marks: dict[PromptKey, str]) -> list[LaterItem]:
+    """Prompts whose latest mark is "come back later", in structure order (notes under them or not)."""
     result = []
     for stop in stops:
         for index, prompt in enumerate(stop.section.prompts):
-            key = (stop.section.id, prompt.id, stop.episode_id)
-            if marks.get(key) == "later" and key not in covered:
+            if marks.get((stop.section.id, prompt.id, stop.episode_id)) == "later":
                 result.append(LaterItem(stop, prompt, index))
     return result
 
@@ -85,10 +105,9 @@ def build_coverage(state: ConversationState) -> Coverage:
         coverage.seconds_by_section[visit.section_id] = coverage.seconds_by_section.get(visit.section_id, 0.0) + seconds
         coverage.total_seconds += seconds
     for stop, section_state_ in zip(state.stops, state.section_states):
-        for prompt in stop.section.prompts:
-            key = (stop.section.id, prompt.id, stop.episode_id)
-            coverage.prompts.append(PromptCoverage(stop.section, stop.episode, prompt,
-                                                   prompt_state(state.marks.get(key), key in state.noted)))
+        prompt_states = stop_prompt_states(stop, state.marks, state.noted, bool(state.episodes))
+        for prompt, prompt_state_ in zip(stop.section.prompts, prompt_states):
+            coverage.prompts.append(PromptCoverage(stop.section, stop.episode, prompt, prompt_state_))
         coverage.sections.append(SectionCoverage(stop, section_state_))
     return coverage
 

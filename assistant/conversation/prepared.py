@@ -109,6 +109,17 @@ def prepared_queries(conversation: Conversation) -> list[dict[str, Any]]:
     return rows
 
 
+def prepared_prompt_place(conversation: Conversation, query_id: str) -> tuple[int, int] | None:
+    """Where a prepared query sits once the gate is open: (its prompt number, the prompts in
+    *Questions from the wider picture*), counting from 1; None while the gate keeps it out."""
+    prompt_id = PREPARED_PREFIX + query_id
+    for stop in conversation.state().stops:
+        prompts = [p.id for p in stop.section.prompts]
+        if stop.section.id == QUERIES_SECTION and prompt_id in prompts:
+            return prompts.index(prompt_id) + 1, len(prompts)
+    return None
+
+
 def ask_prepared_query(conversation: Conversation, query_id: str, author_role: str = "second") -> str:
     """Bring a prepared query into the conversation: a note in *Questions from the wider picture*, under
     its own prompt (so the record shows what was asked). Returns the note's id."""

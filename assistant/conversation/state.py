@@ -110,6 +110,6 @@ def read_state(conversation: Conversation, row: dict[str, Any] | None = None) ->
         prompt_index=prompt_index, marks=marks, noted=noted, gate_missing=missing, locked=locked, visits=visits,
         tag_counts=tag_counts,
         section_states=stop_states(stops, marks, noted, visits, locked, bool(episodes)),
-        later=later_items(stops, marks, noted), notes=_notes(notes_raw), draft=draft or "",
+        later=later_items(stops, marks), notes=_notes(notes_raw), draft=draft or "",
         data_version=data_version,
     )

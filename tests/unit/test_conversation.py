@@ -127,6 +127,8 @@ def test_marks_and_later_list(conversation: Conversation):
     assert by_prompt[("overview", "part_played")] == "come back later"
     assert by_prompt[("overview", "clarify")] == "declined"
     c.notes.add("Came back to it", prompt_id="part_played", section_id="overview")
+    assert [i.prompt.id for i in c.marks.later()] == ["part_played"]  # a note does not clear the mark
+    c.marks.mark("part_played", "asked", section_id="overview")
     assert c.marks.later() == []
     with pytest.raises(ConversationError):
         c.marks.mark("part_played", "forgotten")
@@ -254,6 +256,7 @@ def test_one_rule_decides_a_prompts_state():
     assert prompt_state("skipped", False) == "skipped"
     assert prompt_state("declined", False) == "declined"
     assert prompt_state("later", False) == "come back later"
+    assert prompt_state("later", True) == "come back later"  # until the pair marks it otherwise
     assert prompt_state(None, False) == "not reached"
 
 

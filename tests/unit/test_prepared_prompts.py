@@ -65,6 +65,8 @@ def test_prepared_prompts_take_the_same_marks_and_coverage(conversation):
     assert [item.prompt.id for item in later] == [PREPARED_PREFIX + second]
     conversation.notes.add("They recall the call came late on a Friday.", section_id="queries",
                            prompt_id=PREPARED_PREFIX + second)
+    assert [item.prompt.id for item in conversation.state().later] == [PREPARED_PREFIX + second]
+    conversation.marks.mark(PREPARED_PREFIX + second, "asked", section_id="queries")
     states = {p.prompt.id: p.state for p in conversation.coverage().prompts}
     assert states[PREPARED_PREFIX + second] == "covered"
     assert conversation.state().later == []

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from assistant.conversation import STATUS_LABELS, looks_like_full_name, read_only_reason
 from assistant.conversation.lifecycle import LABELS
-from assistant.conversation.prepared import ORIGIN_LABELS, add_prepared_query
+from assistant.conversation.prepared import ORIGIN_LABELS, QUERIES_SECTION, add_prepared_query, prepared_prompt_place
 from assistant.store import StoreError
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.keys import shown_in_help
@@ -132,9 +132,15 @@ def prepare_query(app: Any, conversation: Any, then: Callable[[str], Any]) -> No
 
     def save(_prompt: TextPrompt, values: dict[str, str]) -> None:
         origin = "accounts" if values["origin"].strip().lower().startswith("a") else "records"
-        add_prepared_query(conversation, values["text"], origin)
-        then(f"Prepared query kept ({ORIGIN_LABELS[origin]}). It appears in Questions from the wider picture "
-             "once the practitioner's own account and a key moment are captured.")
+        query_id = add_prepared_query(conversation, values["text"], origin)
+        kept = f"Prepared query kept ({ORIGIN_LABELS[origin]})."
+        place = prepared_prompt_place(conversation, query_id)
+        if place is None:  # the gate is shut: say when it will appear, not where
+            then(f"{kept} It appears in Questions from the wider picture once the practitioner's own account "
+                 "and a key moment are captured.")
+            return
+        title = conversation.structure.section_by_id[QUERIES_SECTION].title
+        then(f"{kept} It is now prompt {place[0]} of {place[1]} of {title} (Ctrl+G to go there).")
 
     app.push_screen(TextPrompt(
         "A prepared query", [("text", "The query", ""), ("origin", "From records (R) or other accounts (A)", "R")],
