@@ -9,7 +9,7 @@ the pair marks the prompt otherwise, whatever is noted under it meanwhile.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from assistant.conversation.model import (
     MARK_LABELS, MARKS, ConversationError, ConversationState, Coverage, LaterItem, PromptCoverage, PromptKey, SectionCoverage, Stop,
