@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from assistant.conversation import Conversation, create_conversation, prompt_state
 from assistant.conversation.prepared import add_prepared_query, prepared_prompt_place
+from assistant.exports.case import export_case
 from assistant.review import coverage_matrix
 
 
@@ -69,3 +70,20 @@ def test_a_prepared_query_has_a_place_only_once_the_gate_is_open(conversation: C
     assert prepared_prompt_place(conversation, early) == (3, 3)
     later = add_prepared_query(conversation, "The school describes the child as often tired.", origin="accounts")
     assert prepared_prompt_place(conversation, later) == (4, 4)
+
+
+def test_the_analysis_pack_counts_the_key_moments_prompt_as_covered(store, structure, case_id, conversation,
+                                                                      tmp_path):
+    for title in ("The referral", "The strategy meeting"):
+        conversation.moments.add(title)
+    conversation.marks.mark("own_story", "later", section_id="overview")
+    conversation.notes.add("Started with the move in winter", prompt_id="own_story", section_id="overview")
+    out = tmp_path / "out"
+    out.mkdir()
+    pack = export_case(store, structure, "CSPR-2026-04", "md", out / "pack.md")[0].read_text()
+    rows = {line.split("|")[2].strip(): line.split("|")[3].strip() for line in pack.splitlines()
+            if line.startswith("| Key moments") or line.startswith("| Their own account")}
+    key_prompt = structure.section_by_id["key_moments"].prompts[0].text
+    own_story = next(p.text for p in structure.section_by_id["overview"].prompts if p.id == "own_story")
+    assert rows[key_prompt] == "covered"
+    assert rows[own_story] == "come back later"
