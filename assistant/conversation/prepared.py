@@ -105,7 +105,8 @@ def prepared_queries(conversation: Conversation) -> list[dict[str, Any]]:
         row["brought_in"] = bool(row["brought_in"])
         # Its state as a prompt: marked asked, answered in a note, or brought in as one all count as asked.
         row["state"] = prompt_state(state.marks.get(key), key in state.noted)
-        row["asked"] = row["brought_in"] or row["state"] == "covered"
+        # (A note under one marked "come back later" is an answer too; the mark stays until changed.)
+        row["asked"] = row["brought_in"] or key in state.noted or row["state"] == "covered"
     return rows
 
 

@@ -87,3 +87,16 @@ def test_the_analysis_pack_counts_the_key_moments_prompt_as_covered(store, struc
     own_story = next(p.text for p in structure.section_by_id["overview"].prompts if p.id == "own_story")
     assert rows[key_prompt] == "covered"
     assert rows[own_story] == "come back later"
+
+
+def test_a_query_answered_under_a_later_mark_counts_as_asked_and_still_later(conversation: Conversation):
+    from assistant.conversation.prepared import PREPARED_PREFIX, prepared_queries
+
+    conversation.notes.add("Their own account, in their words", section_id="overview")
+    conversation.moments.add("The home visit in March")
+    query = add_prepared_query(conversation, "The police log records a call in the night.")
+    conversation.marks.mark(PREPARED_PREFIX + query, "later", section_id="queries")
+    conversation.notes.add("They recall it came late on a Friday.", section_id="queries",
+                           prompt_id=PREPARED_PREFIX + query)
+    listed = {q["id"]: (q["asked"], q["state"]) for q in prepared_queries(conversation)}
+    assert listed == {query: (True, "come back later")}
