@@ -218,9 +218,9 @@ def test_conflicts_listed_for_a_case_and_resolved_from_the_command_line(cli, tmp
     Conversation(lead, load_structure(), pair["conversation_id"], actor="lead reviewer").set_status("ended")
     lead.close()
     store, c = working(pair)
+    c.moments.rename(pair["episodes"][1], "The appointment missed in May")  # before it is sent: read only after
     c.set_status("ended")
     c.set_status("sent_for_checking")
-    c.moments.rename(pair["episodes"][1], "The appointment missed in May")
     store.close()
     merged = cli("merge", str(hand_over(pair, "pair1-v2.db")), db=lead_path)
     assert "1 rows updated" in merged.stdout and "1 set aside as conflicts" in merged.stdout
