@@ -49,3 +49,23 @@ async def go_to(pilot, section_id: str, episode_index: int | None = None) -> Non
     pilot.app.screen.query_one("#choices").highlighted = index
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def confirm_prompt(pilot, **values: str) -> None:
+    """Fill the open dialog's fields (by field name) and confirm it."""
+    from assistant.tui.screens.dialogs import TextPrompt
+
+    assert isinstance(pilot.app.screen, TextPrompt)
+    await fill(pilot, **{f"field-{name}": value for name, value in values.items()})
+    await pilot.click("#ok")
+    await pilot.pause()
+
+
+async def choose_option(pilot, index: int) -> None:
+    """Highlight an option of the open choice dialog and press Enter."""
+    from assistant.tui.screens.dialogs import Choice
+
+    assert isinstance(pilot.app.screen, Choice)
+    pilot.app.screen.query_one("#choices").highlighted = index
+    await pilot.press("enter")
+    await pilot.pause()

@@ -12,10 +12,10 @@ from assistant.cases import add_case
 from assistant.conversation import Conversation
 from assistant.store import open_store
 from assistant.tui.screens.case_group import CaseGroupScreen
-from assistant.tui.screens.dialogs import Choice, TextPrompt
+from assistant.tui.screens.dialogs import TextPrompt
 from assistant.workflows import start_conversation
 
-from tests.tui.helpers import fill, make_app
+from tests.tui.helpers import choose_option as _choose, confirm_prompt as _prompt, make_app
 
 
 def _messages(app) -> list[str]:
@@ -54,18 +54,8 @@ async def _open(pilot) -> CaseGroupScreen:
     return pilot.app.screen
 
 
-async def _prompt(pilot, **values: str) -> None:
-    assert isinstance(pilot.app.screen, TextPrompt)
-    await fill(pilot, **{f"field-{name}": value for name, value in values.items()})
-    await pilot.click("#ok")
-    await pilot.pause()
 
 
-async def _choose(pilot, index: int) -> None:
-    assert isinstance(pilot.app.screen, Choice)
-    pilot.app.screen.query_one("#choices").highlighted = index
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 async def test_a_name_typed_as_a_role_label_is_replaced_and_not_kept(tmp_path, structure):

@@ -14,7 +14,7 @@ from assistant.store import open_store
 from assistant.tui.screens.case_group import CaseGroupScreen
 from assistant.tui.screens.dialogs import Choice, TextPrompt
 
-from tests.tui.helpers import fill, make_app
+from tests.tui.helpers import choose_option as _choose, confirm_prompt as _prompt, make_app
 
 SIZES = [(100, 32), (80, 24)]
 
@@ -44,19 +44,8 @@ async def _open_preparation(pilot) -> CaseGroupScreen:
     return pilot.app.screen
 
 
-async def _prompt(pilot, **values: str) -> None:
-    """Fill the open dialog's fields and confirm it."""
-    assert isinstance(pilot.app.screen, TextPrompt)
-    await fill(pilot, **{f"field-{name}": value for name, value in values.items()})
-    await pilot.click("#ok")
-    await pilot.pause()
 
 
-async def _choose(pilot, index: int) -> None:
-    assert isinstance(pilot.app.screen, Choice)
-    pilot.app.screen.query_one("#choices").highlighted = index
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 async def _add_member(pilot, role: str, agency: str) -> None:

@@ -15,7 +15,6 @@ from assistant.store import open_store
 from assistant.tui.screens.case_group import CaseGroupScreen
 from assistant.tui.screens.conversation import ConversationScreen
 from assistant.tui.screens.corrections import MomentsScreen
-from assistant.tui.screens.dialogs import Choice, TextPrompt
 from assistant.tui.screens.home import HomeScreen
 from assistant.tui.screens.new_conversation import NewConversationScreen
 from assistant.tui.screens.review import ReviewScreen
@@ -23,6 +22,7 @@ from assistant.tui.screens.review.coverage import CoveragePane
 from assistant.tui.screens.summary import SummaryScreen
 
 from tests.tui.helpers import fill, go_to, make_app, type_note
+from tests.tui.helpers import choose_option as choose, confirm_prompt as confirm
 
 QUERIES = ("The health record notes two missed appointments in March: what was happening then?",
            "Another account describes a handover call on a Friday evening.")
@@ -47,18 +47,8 @@ def cells(table) -> list[list[str]]:
     return [[str(getattr(cell, "plain", cell)) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def confirm(pilot, **values: str) -> None:
-    assert isinstance(pilot.app.screen, TextPrompt)
-    await fill(pilot, **{f"field-{name}": value for name, value in values.items()})
-    await pilot.click("#ok")
-    await pilot.pause()
 
 
-async def choose(pilot, index: int) -> None:
-    assert isinstance(pilot.app.screen, Choice)
-    pilot.app.screen.query_one("#choices").highlighted = index
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 async def prepare_case(pilot) -> CaseGroupScreen:
