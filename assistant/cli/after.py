@@ -287,7 +287,7 @@ def challenge_told(ctx: click.Context, challenge_id: str) -> None:
     from assistant.meetings import mark_told
 
     told = mark_told(open_db(ctx), challenge_id, actor="cli")
-    click.echo("Recorded that they have been told." if told else "They had already been told; nothing changed.")
+    click.echo("Recorded that they have been told." if told else "They were already told; nothing changed.")
 
 
 @challenge.command("list")
