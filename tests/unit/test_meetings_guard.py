@@ -59,6 +59,9 @@ def test_the_cli_refuses_a_second_record_of_the_same_person(db_path, store, case
     assert "looks like a person's name" in named.stderr
     listed = cli("meeting", "list", "--case", "CSPR-2026-04", db=db_path)
     assert "1 attended, 0 absent" in listed.stdout
+    kept = cli("meeting", "attend", "--meeting", meeting[:8], "--role", "Jane Smith", "--allow-name", db=db_path)
+    assert kept.returncode == 0, kept.stderr
+    assert "2 attended, 0 absent" in cli("meeting", "list", "--case", "CSPR-2026-04", db=db_path).stdout
 
 
 # ---------------------------------------------------------------- sign-off
