@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from assistant.conversation import looks_like_full_name
 from assistant.previous import keep_previous, previous_values
 from assistant.safe_text import clean_input
 from assistant.store import Store, StoreError, checksum, new_id, now
@@ -72,12 +73,25 @@ def add_meeting(store: Store, case_id: str, kind: str, on: str, *, facilitators:
     return meeting_id
 
 
+NAME_REFUSED = "\"{role}\" looks like a person's name — use a role label, e.g. \"Social Worker 1\"."
+
+
 def add_person(store: Store, meeting_id: str, role: str, agency: str = "", *, attended: bool = True,
-               consult_how: str = "", actor: str = "lead reviewer") -> str:
-    """Record who attended (by role and agency), or who was absent and how they will be consulted."""
+               consult_how: str = "", allow_name: bool = False, actor: str = "lead reviewer") -> str:
+    """Record who attended (by role and agency), or who was absent and how they will be consulted. A
+    person is recorded once per meeting; a role that looks like a name needs `allow_name`."""
     get_meeting(store, meeting_id)
     role = _text(role, "the person's role label", required=True)
     agency = _text(agency, "the agency")
+    if not allow_name and looks_like_full_name(role):
+        raise MeetingError(NAME_REFUSED.format(role=role[:40]))
+    # One person counted as both attending and absent would make the meeting's numbers wrong.
+    same = store.one("SELECT attended FROM meeting_people WHERE meeting_id = ? AND lower(role) = lower(?)"
+                     " AND lower(agency) = lower(?)", (meeting_id, role, agency))
+    if same is not None:
+        where = "attending" if same["attended"] else "absent"
+        raise MeetingError(f"{role[:40]}{f' ({agency[:40]})' if agency else ''} is already recorded at this "
+                           f"meeting as {where}.")
     consult_how = _text(consult_how, "how they will be consulted", limit=500)
     if not attended and not consult_how:
         raise MeetingError("Say how an absent member will be consulted, e.g. \"a call with the lead reviewer\".")
@@ -173,14 +187,20 @@ def respond(store: Store, challenge_id: str, outcome: str, *, reason: str = "", 
                     {"outcome": outcome, "reason_sha256": checksum(reason)}, actor)
 
 
-def mark_told(store: Store, challenge_id: str, actor: str = "lead reviewer") -> None:
-    """Record that the person who raised the challenge has been told the response."""
+def mark_told(store: Store, challenge_id: str, actor: str = "lead reviewer") -> bool:
+    """Record that the person who raised the challenge has been told the response; False when they had
+    already been told (nothing is written again)."""
     challenge = get_challenge(store, challenge_id)
     if challenge["outcome"] == "open":
         raise MeetingError("The challenge has no response yet, so there is nothing to tell.")
+    if challenge["outcome"] == "to-check":
+        raise MeetingError("The team is still checking this challenge; tell them once the team has decided.")
+    if challenge["raiser_told"]:
+        return False
     with store.write() as conn:
         conn.execute("UPDATE challenges SET raiser_told = 1, updated_at = ? WHERE id = ?", (now(), challenge["id"]))
         store.event("told", "challenge", challenge["id"], {}, actor)
+    return True
 
 
 def challenge_log(store: Store, case_id: str) -> list[dict[str, Any]]:

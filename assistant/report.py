@@ -286,16 +286,44 @@ def report_diff(store: Store, case_id: str, old: int, new: int) -> list[dict[str
 
 
 def sign_off(store: Store, case_id: str, number: int, signed_by: str, actor: str = "lead reviewer") -> None:
-    """Record that the safeguarding partners (by role) signed off one version of the report."""
+    """Record that the safeguarding partners (by role) signed off one version of the report: once per role,
+    and never a version older than one already signed off."""
     version = report_version(store, case_id, number)
     signed_by = " ".join(clean_input(signed_by or "").text.split())
     if not signed_by:
         raise ReportError("Say who signed the report off, by role, e.g. \"Safeguarding partners' chair\".")
+    same = store.one("SELECT signed_by FROM report_signoffs WHERE report_version_id = ? AND lower(signed_by) ="
+                     " lower(?)", (version["id"], signed_by))
+    if same is not None:
+        raise ReportError(f"Version {number} is already signed off by {same['signed_by']}.")
+    newer = store.one("SELECT max(v.number) AS number FROM report_signoffs s JOIN report_versions v"
+                      " ON v.id = s.report_version_id WHERE s.case_id = ?", (case_id,))["number"]
+    if newer is not None and newer > number:
+        raise ReportError(f"Version {newer} is already signed off, so the older version {number} cannot be.")
     with store.write() as conn:
         signoff_id = new_id()
         conn.execute("INSERT INTO report_signoffs (id, case_id, report_version_id, signed_by, signed_at)"
                      " VALUES (?, ?, ?, ?, ?)", (signoff_id, case_id, version["id"], signed_by, now()))
         store.event("signoff", "report_version", version["id"], {"number": number, "signoff": signoff_id}, actor)
+
+
+def open_before_sign_off(store: Store, case_id: str, number: int) -> list[str]:
+    """What is still open before a version is signed off, one phrase each: challenges without a response
+    or still to check, and no accuracy check recorded for the version. Signing is allowed regardless."""
+    version = report_version(store, case_id, number)
+    counts = {row["outcome"]: row["n"] for row in store.query(
+        "SELECT outcome, count(*) AS n FROM challenges WHERE case_id = ? AND outcome IN ('open', 'to-check')"
+        " GROUP BY outcome", (case_id,))}
+    still = []
+    if counts.get("open"):
+        n = counts["open"]
+        still.append(f"{n} challenge{'' if n == 1 else 's'} {'has' if n == 1 else 'have'} no response yet")
+    if counts.get("to-check"):
+        n = counts["to-check"]
+        still.append(f"{n} challenge{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} still to check")
+    if store.one("SELECT 1 AS one FROM report_accuracy_checks WHERE report_version_id = ?", (version["id"],)) is None:
+        still.append(f"no accuracy check is recorded for version {number}")
+    return still
 
 
 # ------------------------------------------------------------------ the accuracy check

@@ -212,14 +212,16 @@ def meeting_add(ctx: click.Context, reference: str, kind: str, on: str, facilita
 @click.option("--agency", default="", help="Their agency.")
 @click.option("--absent", is_flag=True, help="They were absent (say how they will be consulted).")
 @click.option("--consult", "consult_how", default="", help="How an absent member will be consulted.")
+@click.option("--allow-name", is_flag=True, help="Keep a role label that looks like a person's name.")
 @click.pass_context
-def meeting_attend(ctx: click.Context, meeting_id: str, role: str, agency: str, absent: bool, consult_how: str) -> None:
+def meeting_attend(ctx: click.Context, meeting_id: str, role: str, agency: str, absent: bool, consult_how: str,
+                   allow_name: bool) -> None:
     """Record who attended, or who was absent and how they will be consulted."""
     from assistant.meetings import add_person
 
     store = open_db(ctx)
     add_person(store, id_by_prefix(store, "meetings", "meeting", meeting_id), role, agency, attended=not absent,
-               consult_how=consult_how, actor="cli")
+               consult_how=consult_how, allow_name=allow_name, actor="cli")
     click.echo("Recorded as absent." if absent else "Recorded as attending.")
 
 
@@ -284,8 +286,8 @@ def challenge_told(ctx: click.Context, challenge_id: str) -> None:
     """Record that the person who raised a challenge has been told the response."""
     from assistant.meetings import mark_told
 
-    mark_told(open_db(ctx), challenge_id, actor="cli")
-    click.echo("Recorded that they have been told.")
+    told = mark_told(open_db(ctx), challenge_id, actor="cli")
+    click.echo("Recorded that they have been told." if told else "They were already told; nothing changed.")
 
 
 @challenge.command("list")

@@ -85,11 +85,14 @@ def report_diff_command(ctx: click.Context, reference: str, old: int, new: int) 
 @click.option("--by", "signed_by", required=True, help="Who signed it off, by role.")
 @click.pass_context
 def report_signoff(ctx: click.Context, reference: str, number: int, signed_by: str) -> None:
-    """Record that the safeguarding partners signed off a version of the report."""
-    from assistant.report import sign_off
+    """Record that the safeguarding partners signed off a version of the report; warns of what is open."""
+    from assistant.report import open_before_sign_off, sign_off
 
     store, case_id = open_case(ctx, reference)
+    still_open = open_before_sign_off(store, case_id, number)
     sign_off(store, case_id, number, signed_by, actor="cli")
+    if still_open:
+        click.echo(f"Warning: signed off while {'; '.join(still_open)}.", err=True)
     click.echo(f"Recorded the sign-off of version {number}.")
 
 

@@ -201,8 +201,12 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
 
     def __init__(self, title: str, fields: list[tuple], explanation: str = "", confirm: str = "Save", *,
                  action: Callable[["TextPrompt", dict[str, str]], str | None] | None = None,
-                 what: str = "that", background: bool = False, browse: dict[str, Any] | None = None) -> None:
+                 what: str = "that", background: bool = False, browse: dict[str, Any] | None = None,
+                 ask_before_discarding: bool = False) -> None:
         """fields: (name, label, initial value[, hidden]) — hidden fields are for passphrases.
+
+        `ask_before_discarding` makes Esc (or Cancel) after typing ask "Discard what you typed?" first,
+        for dialogs whose words took a while to write (a challenge, a meeting).
 
         `browse` shows a folder tree that fills a path field: {"field": name, "several": bool,
         "folders": bool} (see FileBrowser); typing the path still works.
@@ -221,6 +225,7 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         self.what = what
         self.background = background
         self.browse = browse
+        self.ask_before_discarding = ask_before_discarding
 
     def compose(self) -> ComposeResult:
         # With a folder tree the dialog may be taller than a small terminal: the fields and the tree
@@ -312,10 +317,24 @@ class TextPrompt(ModalScreen[dict[str, str] | None]):
         """Change what a field holds (e.g. only the files that could not be merged)."""
         self.query_one(f"#field-{name}", SafeInput).value = value
 
+    def _typed(self) -> bool:
+        return any(self.query_one(f"#field-{field[0]}", SafeInput).value != field[2] for field in self.fields)
+
     @on(Button.Pressed, "#cancel")
     @guarded
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not (self.ask_before_discarding and self._typed()):
+            self.dismiss(None)
+            return
+
+        def chosen(what: str | None) -> None:
+            if what == "discard":
+                self.dismiss(None)
+
+        # Keep editing is highlighted, so Enter (or Esc) alone never loses a word.
+        self.app.push_screen(Choice("Discard what you typed?", [(Text("Keep editing"), None),
+                                                                 (Text("Discard"), "discard")],
+                                    "Enter to choose · Esc to keep editing"), chosen)
 
 
 def _problem_text(problem: str, width: int) -> Text:

@@ -174,13 +174,14 @@ class MeetingsPane(ReviewPane):
 
     # ---------------------------------------------------------------- dialogs
     def _prompt(self, title: str, fields: list[tuple], explanation: str, confirm: str, what: str,
-                work: Callable[[dict[str, str]], str | None]) -> None:
+                work: Callable[[dict[str, str]], str | None], ask_before_discarding: bool = False) -> None:
         """A dialog that does `work` itself and stays open, with what was typed, until it succeeds."""
 
         def act(prompt: TextPrompt, values: dict[str, str]) -> None:
             self.follow = work(values)
 
-        self.app.push_screen(TextPrompt(title, fields, explanation, confirm, action=act, what=what),
+        self.app.push_screen(TextPrompt(title, fields, explanation, confirm, action=act, what=what,
+                                        ask_before_discarding=ask_before_discarding),
                              shielded(self.app, lambda _: self.reload()))
 
     def new_meeting(self) -> None:
@@ -192,7 +193,8 @@ class MeetingsPane(ReviewPane):
                                                ("pack", "The version of the pack shared", "")],
                          "People who came and who was absent are added next, with P.", "Add", "adding the meeting",
                          lambda v: "meeting-" + add_meeting(self.app.store, self.case_id, kind, v["date"],
-                                                            facilitators=v["facilitators"], pack_version=v["pack"]))
+                                                            facilitators=v["facilitators"], pack_version=v["pack"]),
+                         ask_before_discarding=True)
 
         self.app.push_screen(Choice("Which follow-on meeting?", [(Text(MEETING_NAMES[k]), k) for k in MEETING_KINDS],
                                     "Enter to choose · Esc to cancel"), shielded(self.app, chosen))
@@ -201,6 +203,8 @@ class MeetingsPane(ReviewPane):
         meeting = self._meeting()
         if meeting is None:
             return
+
+        held = f"{MEETING_NAMES.get(meeting['kind'], meeting['kind'])} · {meeting['date']}"
 
         def chosen(attended: bool | None) -> None:
             if attended is None:
@@ -214,10 +218,10 @@ class MeetingsPane(ReviewPane):
                            consult_how=values.get("consult", ""))
                 return f"meeting-{meeting['id']}"
 
-            self._prompt("Attended the meeting" if attended else "Absent from the meeting", fields,
+            self._prompt(f"{'Attended' if attended else 'Absent from'}: {held}", fields,
                          "By role and agency only, never a name.", "Add", "adding the person", add)
 
-        self.app.push_screen(Choice("Someone who came, or who was absent?", [
+        self.app.push_screen(Choice(f"{held}: someone who came, or who was absent?", [
             (Text("Attended"), True), (Text("Absent (say how they will be consulted)"), False)],
             "Enter to choose · Esc to cancel"), shielded(self.app, chosen))
 
@@ -233,7 +237,8 @@ class MeetingsPane(ReviewPane):
                                                                ("text", "What was said", "")],
                          self.loaded.labels.get(about, ""), "Record", "recording the challenge",
                          lambda v: "challenge-" + add_challenge(self.app.store, meeting["id"], about, v["by"],
-                                                                kind, v["text"]))
+                                                                kind, v["text"]),
+                         ask_before_discarding=True)
 
         def about_chosen(about: str | None) -> None:
             if about is None:
@@ -264,8 +269,12 @@ class MeetingsPane(ReviewPane):
             self._prompt(f"Response: {OUTCOME_WORDS[outcome]}",
                          [("decided", "Who decided (by role)", challenge["decided_by"] or "lead reviewer"),
                           ("reason", "The reason" + (" (needed)" if outcome == "not-accepted" else ""), "")],
-                         "The person who raised it is then told (T).", "Record", "recording the response", record)
+                         f"{said}\nThe person who raised it is then told (T).", "Record", "recording the response",
+                         record)
 
+        # The dialogs name the challenge they answer: what it is about, who raised it and their words.
+        about = self.loaded.labels.get(f"{challenge['about_kind']}:{challenge['about_id']}", challenge["about_kind"])
+        said = f"{about}\nRaised by {challenge['raised_by']}: \"{challenge['text']}\""
         self.app.push_screen(Choice("The team's response", [(Text(OUTCOME_WORDS[o]), o) for o in OUTCOMES],
                                     "Enter to choose · Esc to cancel"), shielded(self.app, chosen))
 
@@ -273,6 +282,7 @@ class MeetingsPane(ReviewPane):
         challenge = self._challenge()
         if challenge is None:
             return
-        mark_told(self.app.store, challenge["id"])
-        self.app.say("Recorded: the person who raised it has been told.")
+        told = mark_told(self.app.store, challenge["id"])
+        self.app.say("Recorded: the person who raised it has been told." if told
+                     else "They were already told; nothing changed.")
         self.reload()

@@ -20,8 +20,9 @@ from textual.widgets import DataTable, Static
 
 from assistant.exports.files import choose_export_path, safe_stem
 from assistant.exports.report import export_report
-from assistant.report import (ACCURACY_OUTCOMES, accuracy_checks, draft_report, record_accuracy_check, report_diff,
-                              report_version, report_versions, section_lines, sign_off)
+from assistant.report import (ACCURACY_OUTCOMES, accuracy_checks, draft_report, open_before_sign_off,
+                              record_accuracy_check, report_diff, report_version, report_versions, section_lines,
+                              sign_off)
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice, TextPrompt
@@ -148,11 +149,17 @@ class ReportPane(ReviewPane):
                           check_summary(self.loaded.checks.get(version["number"], [])), key=str(version["number"]))
         if not self.versions:
             table.add_row(Text("No version yet: press D to draft one.", style="dim"), "", "", "", "", key="none")
+        if not self.placed and self.versions:
+            # First drawn on the newest version, so A and S act on the latest unless another is chosen.
+            self.follow = self.follow or self.versions[-1]["number"]
+        self.placed = self.placed or bool(self.versions)
         if self.follow is not None and self.versions:
             table.move_cursor(row=table.get_row_index(str(self.follow)), animate=False)
         else:
             restore_table_place(table, place)
         self.follow = None
+
+    placed = False
 
     def highlighted(self) -> dict[str, Any] | None:
         if not self.versions or not self.query("#report-versions"):
@@ -204,10 +211,13 @@ class ReportPane(ReviewPane):
         def record(prompt: TextPrompt, values: dict[str, str]) -> None:
             sign_off(self.app.store, self.case_id, version["number"], values["by"])
 
+        # Signing with work still open is allowed, but the lead sees what it is before they do.
+        still_open = open_before_sign_off(self.app.store, self.case_id, version["number"])
+        warning = f"Still open: {'; '.join(still_open)}.\n" if still_open else ""
         self.app.push_screen(TextPrompt(
             f"Sign off version {version['number']}", [("by", "Signed off by (role)", "")],
-            f"Version {version['number']} (sha256 {version['sha256'][:12]}…) is recorded as signed off; a later "
-            "draft says so on its first page.", "Record the sign-off", action=record, what="the sign-off"),
+            f"{warning}Version {version['number']} (sha256 {version['sha256'][:12]}…) is recorded as signed off; "
+            "a later draft says so on its first page.", "Record the sign-off", action=record, what="the sign-off"),
             shielded(self.app, lambda _: self.reload()))
 
     def export_version(self) -> None:
