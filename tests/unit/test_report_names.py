@@ -1,0 +1,91 @@
+"""What the report publishes: headings that read as their titles, and the same check for names and places
+as the meeting packs before a version is written. The real command line as a subprocess, a real SQLite file,
+the Markdown parsed with markdown-it-py."""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+from assistant.exports.document import Document, to_markdown
+from assistant.exports.identifying import candidates_in
+from tests.unit.cli_results import ok, refused
+from tests.unit.test_meeting_packs import _headings, _reviewed_case
+
+SLIPPED = "Jane Smith met Dr Patel at Riverside Children's Centre in Leeds."
+
+
+def _texts(markdown: str) -> list[str]:
+    """The text of each paragraph, list item and heading as a reader sees it."""
+    return [t.content for t in MarkdownIt("commonmark").parse(markdown) if t.type == "inline"]
+
+
+def test_numbered_headings_paragraphs_and_bullets_render_as_written():
+    doc = Document()
+    doc.heading("1. Introduction", 2)
+    doc.paragraph("1. The plan was agreed.")
+    doc.bullet("2. Nobody chased it.")
+    doc.paragraph("- a dash, # a hash and *stars*")
+    rendered = to_markdown(doc)
+    assert _headings(rendered) == [(2, "1. Introduction")]
+    html = MarkdownIt("commonmark").render(rendered)
+    assert "<ol" not in html and "\\" not in html
+    assert "<p>1. The plan was agreed.</p>" in html and "<li>2. Nobody chased it.</li>" in html
+    assert "<p>- a dash, # a hash and *stars*</p>" in html
+
+
+def test_the_report_headings_are_its_numbered_section_titles(cli, tmp_path, structure):
+    db = tmp_path / "lt.db"
+    _reviewed_case(db, structure)
+    ok(cli("report", "draft", "--case", "CSPR-1", db=db))
+    out = tmp_path / "report.md"
+    ok(cli("report", "export", "--case", "CSPR-1", "--format", "md", "--out", str(out), db=db))
+    numbered = [text for level, text in _headings(out.read_text()) if level == 2 and text[0].isdigit()]
+    assert numbered[0] == "1. Introduction" and len(numbered) > 3
+    assert [text.split(".")[0] for text in numbered] == [str(n) for n in range(1, len(numbered) + 1)]
+    assert "\\" not in MarkdownIt("commonmark").render(out.read_text()).split("sha256")[0]
+
+
+def test_a_name_at_the_start_a_named_centre_and_a_town_after_in_are_all_listed():
+    assert dict(candidates_in(SLIPPED)) == {"Jane Smith": "name", "Dr Patel": "name",
+                                            "Riverside Children's Centre": "place", "Leeds": "place"}
+
+
+def test_everyday_capitals_after_in_at_and_from_are_not_places():
+    texts = ["The call came in March from Children's Social Care.", "We met at Easter in the Children's Centre.",
+             "Mum heard from Health Visitor 1 at Monday's visit."]
+    assert [candidates_in(t, ["Health Visitor 1"]) for t in texts] == [[], [], []]
+
+
+def test_names_in_a_card_are_found_in_the_pack(cli, tmp_path, structure):
+    db = tmp_path / "lt.db"
+    episode = _reviewed_case(db, structure)["episode"]
+    ok(cli("card", "set", "--episode", episode, "--what-happened", SLIPPED, "--reason", "test", db=db))
+    out = tmp_path / "first.md"
+    result = cli("export", "--case", "CSPR-1", "--pack", "first", "--format", "md", "--out", str(out), db=db)
+    refused(result, "--accept-names")
+    for words in ("Jane Smith", "Dr Patel", "Riverside Children's Centre", "Leeds"):
+        assert words in result.stdout
+
+
+def test_the_report_is_not_written_until_the_lead_accepts_its_names(cli, tmp_path, structure):
+    db = tmp_path / "lt.db"
+    episode = _reviewed_case(db, structure)["episode"]
+    ok(cli("card", "set", "--episode", episode, "--what-happened", SLIPPED, "--reason", "test", db=db))
+    ok(cli("report", "draft", "--case", "CSPR-1", db=db))
+    out = tmp_path / "report.md"
+    result = cli("report", "export", "--case", "CSPR-1", "--format", "md", "--out", str(out), db=db)
+    refused(result, "--accept-names")
+    for words in ("Jane Smith", "Dr Patel", "Riverside Children's Centre", "Leeds"):
+        assert words in result.stdout
+    assert not out.exists()
+    ok(cli("report", "export", "--case", "CSPR-1", "--format", "md", "--out", str(out), "--accept-names", db=db))
+    assert "Jane Smith" in out.read_text()
+
+
+def test_a_report_without_names_is_written_without_asking(cli, tmp_path, structure):
+    db = tmp_path / "lt.db"
+    _reviewed_case(db, structure)
+    ok(cli("report", "draft", "--case", "CSPR-1", db=db))
+    out = tmp_path / "report.docx"
+    written = ok(cli("report", "export", "--case", "CSPR-1", "--format", "docx", "--out", str(out), db=db))
+    assert out.exists() and "may identify" not in written
