@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.exports.document import Document, to_docx, to_markdown
-from assistant.exports.files import publish
+from assistant.exports.files import ExportRefused, publish
+from assistant.exports.identifying import Candidate
+from assistant.exports.meeting_pack import identifying_in, known_words
 from assistant.meetings import challenge_log
 from assistant.report import ReportError, report_version, report_versions
 from assistant.store import Store
+from assistant.structure import Structure
 
 REPORT_FORMATS = ("md", "docx")
 
@@ -42,17 +45,33 @@ def build_report(store: Store, case: dict, number: int | None = None) -> Documen
     return doc
 
 
+def report_identifying(store: Store, case: dict, number: int | None = None,
+                       structure: Structure | None = None) -> list[Candidate]:
+    """The text in a version of the report that may identify someone, as the meeting packs check theirs."""
+    document = build_report(store, case, number)
+    return identifying_in(document.blocks, document.title, known_words(store, structure, case))
+
+
 def export_report(store: Store, case: dict, fmt: str, out: Path, number: int | None = None,
-                  force: bool = False, actor: str = "lead reviewer") -> Path:
-    """Write one version of the report as Markdown or Word with its audit event, or nothing at all."""
+                  force: bool = False, actor: str = "lead reviewer", *, accept_names: bool = False,
+                  structure: Structure | None = None) -> Path:
+    """Write one version of the report as Markdown or Word with its audit event, or nothing at all. A
+    version with text that may identify someone is written only when the lead has accepted the list."""
     if fmt not in REPORT_FORMATS:
         raise ReportError("The report is exported as md or docx.")
     document = build_report(store, case, number)
+    found = identifying_in(document.blocks, document.title, known_words(store, structure, case))
+    if found and not accept_names:
+        one = len(found) == 1
+        raise ExportRefused(f"The report was not written: {len(found)} possible "
+                            f"{'name or place is' if one else 'names or places are'} listed; correct them, "
+                            "or add --accept-names to write it as it is.")
     data: bytes | str = to_docx(document) if fmt == "docx" else to_markdown(document)
     version = report_version(store, case["id"], number)
 
     def record_event() -> None:
         store.event("export", "report_version", version["id"],
-                    {"format": fmt, "number": version["number"], "sha256": version["sha256"]}, actor)
+                    {"format": fmt, "number": version["number"], "sha256": version["sha256"],
+                     "names_listed": len(found), "names_accepted": bool(found)}, actor)
 
     return publish(store, [(Path(out), data)], record_event, force)[0]
