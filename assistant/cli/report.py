@@ -26,6 +26,19 @@ def report_draft(ctx: click.Context, reference: str) -> None:
 
     store, case_id = open_case(ctx, reference)
     click.echo(draft_report(store, default_structure(), case_id, actor="cli"))
+    warn_of_hindsight(store, case_id)
+
+
+def warn_of_hindsight(store, case_id: str) -> None:
+    """A warning on stderr for each card still judging with hindsight ("should have"); nothing is refused."""
+    from assistant.story import hindsight_left
+
+    left = hindsight_left(store, default_structure(), case_id)
+    if left:
+        click.echo("Warning: hindsight language is still in these episode cards (reword it as what was known "
+                   "and done at the time):", err=True)
+        for line in left:
+            click.echo(visible(f"  {line}"), err=True)
 
 
 @report.command("versions")

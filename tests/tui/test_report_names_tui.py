@@ -42,3 +42,20 @@ async def test_x_lists_the_names_and_writes_only_when_the_lead_says_so(tmp_path)
         await _submit(pilot, path=str(out))
         assert _said(app)[-1] == f"Exported: {out}"
         assert "Jane Smith" in out.read_text()
+
+
+async def test_drafting_says_which_cards_still_judge_with_hindsight(tmp_path):
+    db, case_id, fax, _ = _case_with_findings(tmp_path)
+    store = open_store(db)
+    edit_card(store, fax, appraisal="The duty social worker should have chased the fax the same day.")
+    title = store.one("SELECT title FROM case_episodes WHERE id = ?", (fax,))["title"]
+    store.close()
+    app = make_app(db)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await open_workspace(pilot)
+        await _tab(pilot, "tab-report")
+        app.screen.query_one("#report-versions").focus()
+        await pilot.press("d")
+        await settle(pilot)
+        said = _said(app)[-1]
+        assert said.startswith("Drafted version 1") and title in said and "should have" in said

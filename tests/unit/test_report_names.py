@@ -89,3 +89,24 @@ def test_a_report_without_names_is_written_without_asking(cli, tmp_path, structu
     out = tmp_path / "report.docx"
     written = ok(cli("report", "export", "--case", "CSPR-1", "--format", "docx", "--out", str(out), db=db))
     assert out.exists() and "may identify" not in written
+
+
+# ------------------------------------------------------------------ hindsight left in a card
+
+HINDSIGHT = "The social worker should have called a strategy meeting straight away."
+
+
+def test_drafting_and_the_first_pack_warn_of_hindsight_left_in_a_card(cli, tmp_path, structure):
+    db = tmp_path / "lt.db"
+    episode = _reviewed_case(db, structure)["episode"]
+    drafted = cli("report", "draft", "--case", "CSPR-1", db=db)
+    assert ok(drafted) == "1" and "hindsight" not in drafted.stderr
+    ok(cli("card", "set", "--episode", episode, "--appraisal", HINDSIGHT, "--reason", "test", db=db))
+    drafted = cli("report", "draft", "--case", "CSPR-1", db=db)
+    assert ok(drafted) == "2"
+    assert "Warning:" in drafted.stderr and "The strategy discussion" in drafted.stderr
+    assert "should have" in drafted.stderr
+    packed = cli("export", "--case", "CSPR-1", "--pack", "first", "--format", "md", "--out",
+                 str(tmp_path / "first.md"), db=db)
+    ok(packed)
+    assert "The strategy discussion" in packed.stderr and "should have" in packed.stderr

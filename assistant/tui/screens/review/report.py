@@ -22,6 +22,7 @@ from assistant.exports.files import choose_export_path, safe_stem
 from assistant.exports.report import export_report, report_identifying
 from assistant.report import (ACCURACY_OUTCOMES, accuracy_checks, draft_report, record_accuracy_check, report_diff,
                               report_version, report_versions, section_lines, sign_off)
+from assistant.story import hindsight_left
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice, TextPrompt
@@ -165,8 +166,12 @@ class ReportPane(ReviewPane):
     def draft(self) -> None:
         number = draft_report(self.app.store, self.app.structure, self.case_id)
         signed = any(v["signed_by"] for v in self.versions)
-        self.app.say(f"Drafted version {number}" + (" (it says on its first page that it follows a signed-off "
-                                                    "version)." if signed else "."))
+        said = f"Drafted version {number}" + (" (it says on its first page that it follows a signed-off "
+                                              "version)." if signed else ".")
+        left = hindsight_left(self.app.store, self.app.structure, self.case_id)
+        if left:  # a warning, not a refusal: the lead decides whether to reword the card
+            said += " Hindsight language is still in these episode cards: " + "; ".join(left) + "."
+        self.app.say(said)
         self.follow = number
         self.reload()
 
