@@ -110,3 +110,25 @@ def test_drafting_and_the_first_pack_warn_of_hindsight_left_in_a_card(cli, tmp_p
                  str(tmp_path / "first.md"), db=db)
     ok(packed)
     assert "The strategy discussion" in packed.stderr and "should have" in packed.stderr
+
+
+# ------------------------------------------------------------------ the challenge log in words
+
+
+def test_the_challenge_log_appendix_names_what_was_challenged_in_words(cli, tmp_path, structure):
+    from docx import Document as WordDocument
+
+    db = tmp_path / "lt.db"
+    episode = _reviewed_case(db, structure)["episode"]
+    ok(cli("report", "draft", "--case", "CSPR-1", db=db))
+    for fmt in ("md", "docx"):
+        out = tmp_path / f"report.{fmt}"
+        ok(cli("report", "export", "--case", "CSPR-1", "--format", fmt, "--out", str(out), db=db))
+    rendered = MarkdownIt("commonmark").enable("table").render((tmp_path / "report.md").read_text())
+    row = rendered.split("Appendix: the challenge log")[1]
+    assert "The strategy discussion" in row and "a different perspective" in row and "not accepted" in row
+    assert episode[:8] not in row and "not-accepted" not in row and "First follow-on meeting" in row
+    word = WordDocument(str(tmp_path / "report.docx"))
+    cells = [c.text for c in word.tables[-1].rows[1].cells]
+    assert cells[1] == "Episode: The strategy discussion" and cells[3] == "a different perspective"
+    assert cells[5] == "not accepted"
