@@ -6,8 +6,8 @@ capitalised words in a row — is listed, unless it is a known role label, agenc
 structure, the case's own reference or label, or made only of everyday words that are capitalised for
 other reasons (months, days, the start of a sentence, "Social Worker", "Family A"). A run ending in a
 word such as "Road" or "Hospital", or a named "Centre" or "School", is listed as a possible place, and so
-is a single capitalised word after a mid-sentence "in", "at" or "from" ("in Leeds"); there is no gazetteer. The check errs on the side of listing:
-the lead reads the list and decides.
+is a single capitalised word after a mid-sentence "in", "at" or "from" ("in Leeds"); there is no
+gazetteer. The check errs on the side of listing: the lead reads the list and decides.
 """
 
 from __future__ import annotations
