@@ -261,6 +261,13 @@ def hindsight_flags(structure: Structure, text: str) -> list[dict[str, str]]:
     return flags
 
 
+def hindsight_left(store: Store, structure: Structure, case_id: str) -> list[str]:
+    """Each card whose words still judge with hindsight, as "title: “should have”", for a warning when the
+    report is drafted or a pack is made: the lead decides whether to reword it."""
+    return [f"{card['title']}: “{flag['words']}”" for card in episode_cards(store, structure, case_id)
+            for flag in card["hindsight"]]
+
+
 def episode_card(store: Store, structure: Structure, case_episode_id: str) -> dict[str, Any]:
     """The card: its fields, `explanation_notes`, `factors` (edited, or from the linked notes' tags, with
     `factors_edited`), and `hindsight` (the flags over what happened and the appraisal)."""

@@ -72,6 +72,10 @@ def _meeting_pack(store, structure, reference: str | None, which: str | None, fm
         click.echo("Text that may identify someone (check each before the pack is shared):")
         for found in made.identifying:
             click.echo(visible(f"  {found.words} ({found.kind}; first in “{found.where}”)"))
+    if which == "first":
+        from assistant.cli.report import warn_of_hindsight
+
+        warn_of_hindsight(store, made.case["id"])
     path = write_meeting_pack(store, made, fmt, out, force=force, accept_names=accept_names, actor="cli")
     click.echo(f"Wrote {visible(str(path))}")
     click.echo(f"Pack version: {made.version} (record it with `meeting add --pack-version {made.version}`)")

@@ -26,6 +26,19 @@ def report_draft(ctx: click.Context, reference: str) -> None:
 
     store, case_id = open_case(ctx, reference)
     click.echo(draft_report(store, default_structure(), case_id, actor="cli"))
+    warn_of_hindsight(store, case_id)
+
+
+def warn_of_hindsight(store, case_id: str) -> None:
+    """A warning on stderr for each card still judging with hindsight ("should have"); nothing is refused."""
+    from assistant.story import hindsight_left
+
+    left = hindsight_left(store, default_structure(), case_id)
+    if left:
+        click.echo("Warning: hindsight language is still in these episode cards (reword it as what was known "
+                   "and done at the time):", err=True)
+        for line in left:
+            click.echo(visible(f"  {line}"), err=True)
 
 
 @report.command("versions")
@@ -53,13 +66,24 @@ def _print_versions(versions: list[dict]) -> None:
 @click.option("--format", "fmt", required=True, type=click.Choice(["md", "docx"]))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
 @click.option("--force", is_flag=True, help="Replace an existing file (never a database).")
+@click.option("--accept-names", is_flag=True,
+              help="Write the report even though text that may identify someone is listed.")
 @click.pass_context
-def report_export(ctx: click.Context, reference: str, number: int | None, fmt: str, out: Path, force: bool) -> None:
-    """Write a version of the report as Markdown or Word."""
-    from assistant.exports.report import export_report
+def report_export(ctx: click.Context, reference: str, number: int | None, fmt: str, out: Path, force: bool,
+                  accept_names: bool) -> None:
+    """Write a version of the report as Markdown or Word; text that may identify someone is listed first,
+    and the report is written only with --accept-names."""
+    from assistant.exports.report import export_report, report_identifying
 
     store = open_db(ctx)
-    path = export_report(store, case_by_reference(store, reference), fmt, out, number=number, force=force, actor="cli")
+    case = case_by_reference(store, reference)
+    found = report_identifying(store, case, number, default_structure())
+    if found:
+        click.echo("Text that may identify someone (check each before the report is shared):")
+        for candidate in found:
+            click.echo(visible(f"  {candidate.words} ({candidate.kind}; first in “{candidate.where}”)"))
+    path = export_report(store, case, fmt, out, number=number, force=force, actor="cli",
+                         accept_names=accept_names, structure=default_structure())
     click.echo(f"Wrote {visible(str(path))}")
 
 

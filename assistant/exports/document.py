@@ -46,13 +46,23 @@ class Document:
 # Characters Markdown could read as markup, each kept literal with a backslash before it (the
 # backslash itself too), and a line that starts like a list item or a numbered item.
 _MD_MARKUP = re.compile(r"([\\`*_\[\]<>|#])")
-_MD_LIST_START = re.compile(r"(?m)^(\s*)([-+]|\d+\.)(\s)")
+_MD_LIST_START = re.compile(r"(?m)^(\s*)(?:([-+])|(\d+)([.)]))(\s)")
 
 
-def _md_escape(text: str) -> str:
+def _literal_list_start(match: re.Match) -> str:
+    """"- " becomes "\\- " and "1. " becomes "1\\. ": a backslash before the digit is not an escape and
+    would be shown as it is."""
+    indent, bullet, number, dot, space = match.groups()
+    return f"{indent}\\{bullet}{space}" if bullet else f"{indent}{number}\\{dot}{space}"
+
+
+def _md_escape(text: str, heading: bool = False) -> str:
     """Keep user text literal in Markdown: no accidental headings, lists, tables or HTML. Compiled
-    patterns, one pass each: a case's pack escapes thousands of notes."""
-    text = _MD_LIST_START.sub(r"\1\\\2\3", _MD_MARKUP.sub(r"\\\1", text))
+    patterns, one pass each: a case's pack escapes thousands of notes. A heading's "1. " cannot start a
+    list, so there it is written as it is."""
+    text = _MD_MARKUP.sub(r"\\\1", text)
+    if not heading:
+        text = _MD_LIST_START.sub(_literal_list_start, text)
     return text.replace("\n", "  \n") if "\n" in text else text
 
 
@@ -71,7 +81,7 @@ def to_markdown(document: Document) -> str:
         if kind != "bullet" and out and out[-1].startswith("- "):
             out.append("")  # a run of bullets ends before the next block, or it would swallow it
         if kind == "heading":
-            out += ["#" * block[1] + " " + _md_escape(block[2]), ""]
+            out += ["#" * block[1] + " " + _md_escape(block[2], heading=True), ""]
         elif kind == "paragraph":
             text = _md_escape(block[1])
             out += [f"*{text}*" if block[2] else text, ""]

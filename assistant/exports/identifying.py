@@ -5,8 +5,9 @@ a real name or an address can slip into one. Anything that looks like a full nam
 capitalised words in a row — is listed, unless it is a known role label, agency, a term of the
 structure, the case's own reference or label, or made only of everyday words that are capitalised for
 other reasons (months, days, the start of a sentence, "Social Worker", "Family A"). A run ending in a
-word such as "Road" or "Hospital" is listed as a possible place. The check errs on the side of listing:
-the lead reads the list and decides.
+word such as "Road" or "Hospital", or a named "Centre" or "School", is listed as a possible place, and so
+is a single capitalised word after a mid-sentence "in", "at" or "from" ("in Leeds"); there is no
+gazetteer. The check errs on the side of listing: the lead reads the list and decides.
 """
 
 from __future__ import annotations
@@ -59,11 +60,16 @@ _PLACE_WORDS = {
     "Terrace", "Hospital", "Estate", "House", "Grove", "Hill", "Green", "Village", "Town", "Academy",
     "Surgery", "Flats", "Tower", "Row", "Mews", "Infirmary",
 }
+# A run with a name-like word ending in one of these is a named place ("Riverside Children's Centre"), while
+# "the Children's Centre" alone names no one.
+_INSTITUTIONS = {"Centre", "Center", "School", "Academy", "Nursery", "Clinic", "Surgery", "College", "Library"}
 _TITLES = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Mx"}
 # A capitalised word: a capital then lower-case letters, apostrophes or hyphens ("O'Neill", "McKay",
 # "Smith-Jones"); a lone capital ("Family A") is a pseudonym's letter, not a name.
 _WORD = r"[A-Z](?:['’][A-Z])?[a-z]+(?:[A-Z][a-z]+)?(?:['’-][A-Za-z]+)*"
 _RUN = re.compile(rf"\b{_WORD}(?:[ \t]+{_WORD})+\b")
+# One capitalised word after a lower-case "in", "at" or "from" (so not a sentence's first word): "in Leeds".
+_AFTER_PREPOSITION = re.compile(rf"(?<![A-Za-z])(?:in|at|from)[ \t]+({_WORD})(?![\w'’-])(?![ \t]+{_WORD})")
 
 
 @dataclass(frozen=True)
@@ -90,11 +96,20 @@ def candidates_in(text: str, known: Iterable[str] = ()) -> list[tuple[str, str]]
     """The runs of two or more name-like capitalised words in `text`, each with "name" or "place"."""
     phrases = sorted({k.strip() for k in known if k and len(k.strip()) > 1}, key=len, reverse=True)
     found: list[tuple[str, str]] = []
-    for match in _RUN.finditer(_masked(text or "", phrases)):
+    masked = _masked(text or "", phrases)
+    for match in _RUN.finditer(masked):
         words = match.group(0).split()
         run: list[str] = []
+        span: list[str] = []  # the words since the last sentence word, for a named centre or school
         for index, word in enumerate(words):
             before = words[index - 1] if index else ""
+            if word in _INSTITUTIONS and any(_name_like(w) for w in span):
+                if len(run) >= 2 and run != span[-len(run):]:
+                    found.append((" ".join(run), "name"))
+                found.append((" ".join([*span, word]), "place"))
+                run, span = [], []
+                continue
+            span = [] if word in _SENTENCE else [*span, word]
             if word in _PLACE_WORDS and before and before not in _SENTENCE:
                 found.append((" ".join(run if before in run else [*run, before]) + f" {word}", "place"))
                 run = []
@@ -109,6 +124,11 @@ def candidates_in(text: str, known: Iterable[str] = ()) -> list[tuple[str, str]]
             run = []
         if len(run) >= 2:
             found.append((" ".join(run), "name"))
+    listed = " ".join(words for words, _ in found)
+    for match in _AFTER_PREPOSITION.finditer(masked):
+        word = match.group(1)
+        if _name_like(word) and word not in listed.split():
+            found.append((word, "place"))
     return found
 
 

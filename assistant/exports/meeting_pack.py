@@ -185,18 +185,33 @@ def build_meeting_pack(store: Store, structure: Structure, reference: str, which
                   f"{app_version()}. Practitioners are named by role label and the family by pseudonym; each "
                   "account is the practitioner's own, kept side by side.", italic=True)
     doc.blocks += content.blocks
-    known = [case["reference"], case["label"], *names.known,
-             *(t.label for t in structure.codebook.tags), *(s.title for s in structure.sections)]
+    found = identifying_in(content.blocks, title, known_words(store, structure, case, names))
+    return MeetingPack(which, case, doc, version, found)
+
+
+def known_words(store: Store, structure: Structure | None, case: dict[str, Any], names: _Names | None = None) \
+        -> list[str]:
+    """Phrases a shared document may carry that name no one: the case's reference and label, role labels,
+    agencies, the meetings' attendees by role, and the structure's tags and section titles."""
+    names = names or _Names(store, case["id"])
+    known = [case["reference"], case["label"], *names.known]
+    if structure is not None:
+        known += [*(t.label for t in structure.codebook.tags), *(s.title for s in structure.sections)]
     for meeting in list_meetings(store, case["id"]):
         known += [p["role"] for p in meeting["attendees"] + meeting["absentees"]]
         known += [p["agency"] for p in meeting["attendees"] + meeting["absentees"] if p["agency"]]
+    return known
+
+
+def identifying_in(blocks: list[tuple], title: str, known: list[str]) -> list[Candidate]:
+    """The text in `blocks` that may identify someone, each found under the heading it came after."""
     texts: list[tuple[str, str]] = []
     where = title
-    for block in content.blocks:
+    for block in blocks:
         if block[0] == "heading":
             where = block[2]
         texts += [(where, text) for text in _blocks_text(block)]
-    return MeetingPack(which, case, doc, version, identifying_text(texts, known))
+    return identifying_text(texts, known)
 
 
 def write_meeting_pack(store: Store, pack: MeetingPack, fmt: str, out: Path, *, force: bool = False,

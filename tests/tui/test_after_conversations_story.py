@@ -259,6 +259,11 @@ async def _write_report(pilot, tmp_path: Path) -> dict[str, Path]:
         out = tmp_path / f"report.{fmt}"
         await pilot.press("x")
         await _choose(pilot, index)
+        await settle(pilot)
+        # The note quoted in the report names someone: listed, and written once the lead says so.
+        assert "Karen Whitfield (name" in pilot.app.screen.hint
+        await _choose(pilot, 0)
+        await settle(pilot)
         await _submit(pilot, path=str(out))
         assert _said(pilot.app)[-1] == f"Exported: {out}"
         written[fmt] = out

@@ -19,10 +19,11 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from assistant.exports.files import choose_export_path, safe_stem
-from assistant.exports.report import export_report
+from assistant.exports.report import export_report, report_identifying
 from assistant.report import (ACCURACY_OUTCOMES, accuracy_checks, draft_report, open_before_sign_off,
                               record_accuracy_check, report_diff, report_version, report_versions, section_lines,
                               sign_off)
+from assistant.story import hindsight_left
 from assistant.tui.guard import guarded, shielded
 from assistant.tui.safe import safe
 from assistant.tui.screens.dialogs import Choice, TextPrompt
@@ -172,8 +173,12 @@ class ReportPane(ReviewPane):
     def draft(self) -> None:
         number = draft_report(self.app.store, self.app.structure, self.case_id)
         signed = any(v["signed_by"] for v in self.versions)
-        self.app.say(f"Drafted version {number}" + (" (it says on its first page that it follows a signed-off "
-                                                    "version)." if signed else "."))
+        said = f"Drafted version {number}" + (" (it says on its first page that it follows a signed-off "
+                                              "version)." if signed else ".")
+        left = hindsight_left(self.app.store, self.app.structure, self.case_id)
+        if left:  # a warning, not a refusal: the lead decides whether to reword the card
+            said += " Hindsight language is still in these episode cards: " + "; ".join(left) + "."
+        self.app.say(said)
         self.follow = number
         self.reload()
 
@@ -236,14 +241,31 @@ class ReportPane(ReviewPane):
                 # Runs in a worker thread (a long report takes a moment to lay out as Word).
                 replace = values["replace"].strip().lower() in ("y", "yes")
                 written = export_report(self.app.store, self.screen.case, fmt, Path(values["path"]).expanduser(),
-                                        number=version["number"], force=replace)
+                                        number=version["number"], force=replace, accept_names=True,
+                                        structure=self.app.structure)
                 self.app.call_from_thread(self.app.say, f"Exported: {written}")
 
-            self.app.push_screen(TextPrompt(
-                f"Write version {version['number']} as {FORMAT_LABELS[fmt]}",
-                [("path", "File", str(target)), ("replace", "Replace the file if it is already there? (yes/no)", "no")],
-                "An existing file is kept unless you say yes; a database is never replaced.", "Write",
-                action=write, what="the export", background=True), shielded(self.app, lambda _: None))
+            def ask_where(accepted: bool | None = True) -> None:
+                if not accepted:
+                    return
+                self.app.push_screen(TextPrompt(
+                    f"Write version {version['number']} as {FORMAT_LABELS[fmt]}",
+                    [("path", "File", str(target)),
+                     ("replace", "Replace the file if it is already there? (yes/no)", "no")],
+                    "An existing file is kept unless you say yes; a database is never replaced.", "Write",
+                    action=write, what="the export", background=True), shielded(self.app, lambda _: None))
+
+            found = report_identifying(self.app.store, self.screen.case, version["number"], self.app.structure)
+            if not found:
+                ask_where()
+                return
+            # The same check as the meeting packs: the lead reads each before the report is shared.
+            listed = "\n".join(f"  {c.words} ({c.kind}; first in “{c.where}”)" for c in found)
+            self.app.push_screen(Choice(
+                "Text that may identify someone", [(Text("Write it as it is"), True),
+                                                   (Text("Not now: correct them first"), False)],
+                safe(f"Check each before the report is shared:\n{listed}").plain),
+                shielded(self.app, ask_where))
 
         self.app.push_screen(Choice(f"Write version {version['number']} as", [
             (Text(label), fmt) for fmt, label in FORMAT_LABELS.items()], "Enter to choose · Esc to cancel"),
