@@ -223,7 +223,7 @@ def test_conflicts_listed_for_a_case_and_resolved_from_the_command_line(cli, tmp
     c.moments.rename(pair["episodes"][1], "The appointment missed in May")
     store.close()
     merged = cli("merge", str(hand_over(pair, "pair1-v2.db")), db=lead_path)
-    assert "1 rows updated" in merged.stdout and "1 set aside as conflicts" in merged.stdout
+    assert "1 row updated" in merged.stdout and "1 set aside as conflicts" in merged.stdout
     assert "merge conflicts" in merged.stdout
     listed = cli("merge", "conflicts", db=lead_path)
     assert listed.returncode == 0, listed.stderr

@@ -68,6 +68,18 @@ class NotesPane(ReviewPane):
             Select([("lead", "lead"), ("second", "second")], prompt="Any author", id="filter-author"),
             id="note-filters"), Static(id="note-count"), OptionList(id="note-results")]
 
+    def focus_first(self) -> None:
+        """The search box: what is typed on arriving searches, rather than running the review's
+        single-letter keys (F, X…)."""
+        if self.query("#note-search"):
+            self.query_one("#note-search", SafeInput).focus()
+
+    def on_key(self, event) -> None:
+        # Down from the search box reaches the notes found, where the review's keys work again.
+        if event.key == "down" and self.screen.focused is self.query_one("#note-search", SafeInput):
+            self.query_one("#note-results", OptionList).focus()
+            event.stop()
+
     def fetch(self) -> Message:
         return self.Loaded(NotesData(live_conversations(self.app.store, self.case_id)))
 
