@@ -80,6 +80,15 @@ async def test_typing_on_the_notes_tab_searches_and_runs_no_command(tmp_path, st
         await pilot.press("f")
         await pilot.pause()
         assert isinstance(app.screen, FindingScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        # From the search box, > still moves on to the next tab rather than being typed.
+        screen.query_one("#note-search").focus()
+        await pilot.pause()
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+        assert search.value == "" and screen.query_one("#review-tabs").active == "tab-findings"
     store = open_store(db)
     assert store.scalar("SELECT COUNT(*) FROM findings") == before
     store.close()

@@ -43,6 +43,22 @@ class FoundNotes:
     notes: dict[str, dict[str, Any]]
 
 
+class NoteSearch(SafeInput):
+    """The search box, which has the focus when the tab is shown: < and > still move between tabs from
+    here (as they do everywhere in the workspace) instead of being typed."""
+
+    TAB_STEPS = {"less_than_sign": -1, "greater_than_sign": 1}
+
+    async def _on_key(self, event) -> None:
+        if event.key in self.TAB_STEPS:
+            event.stop()
+            event.prevent_default()
+            self.screen.set_focus(None)  # the focus goes into the next tab, not back to this hidden box
+            self.screen.action_next_tab(self.TAB_STEPS[event.key])
+            return
+        await super()._on_key(event)
+
+
 class NotesPane(ReviewPane):
     """Filters across the top, the matching notes below."""
 
@@ -61,7 +77,7 @@ class NotesPane(ReviewPane):
 
     def parts(self) -> Iterable[Widget]:
         return [Horizontal(
-            SafeInput(placeholder="Search words", id="note-search"),
+            NoteSearch(placeholder="Search words", id="note-search"),
             Select([], prompt="Any tag", id="filter-tag"),
             Select([], prompt="Any section", id="filter-section"),
             Select([], prompt="Any conversation", id="filter-conversation"),
