@@ -10,7 +10,10 @@ a member whose role label and agency fit exactly one conversation of the case is
 
 from __future__ import annotations
 
+import calendar
 import json
+import re
+from datetime import date as calendar_date
 from typing import Any
 
 from assistant.previous import keep_previous
@@ -169,12 +172,48 @@ def set_arrangements(store: Store, member_id: str, *, date: str = "", time: str 
                      actor: str = "lead reviewer") -> None:
     """The date, time and place of a member's conversation, as they will read them in their letter."""
     get_member(store, member_id)
-    values = (_text(date, "date"), _text(time, "time"), _text(place, "place"))
+    values = (_meeting_date(_text(date, "date")), _meeting_time(_text(time, "time")), _text(place, "place"))
     with store.write() as conn:
         conn.execute(
             "UPDATE case_group_members SET meeting_date = ?, meeting_time = ?, meeting_place = ?, updated_at = ?"
             " WHERE id = ?", (*values, now(), member_id))
         store.event("arrange", "case_group_member", member_id, {"checksum": checksum("\x1f".join(values))}, actor)
+
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+
+
+def _meeting_date(text: str) -> str:
+    """A date the letter can give: YYYY-MM-DD or in words ("Tuesday 3 March"), but never one that
+    does not exist, such as 2026-02-30 or 31 April."""
+    numeric = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if numeric:
+        year, month, day = (int(part) for part in numeric.groups())
+    else:
+        worded = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?(?:,?\s+(\d{4}))?\b", text)
+        if not worded or worded.group(2).lower() not in MONTHS:
+            return text
+        # Without a year, 29 February may still be meant for a leap year.
+        day, month, year = int(worded.group(1)), MONTHS[worded.group(2).lower()], int(worded.group(3) or 2028)
+    try:
+        calendar_date(year, month, day)
+    except ValueError:
+        raise CaseGroupError(f"'{text[:40]}' is not a date that exists; write it as YYYY-MM-DD, e.g. 2026-03-14,"
+                             " or in words, e.g. Tuesday 3 March.") from None
+    return text
+
+
+def _meeting_time(text: str) -> str:
+    """A time of day as 24-hour HH:MM (14:30) or with am/pm (2:30pm, 10am)."""
+    if not text:
+        return text
+    clock = re.fullmatch(r"([01]?\d|2[0-3])[:.]([0-5]\d)", text)
+    twelve = re.fullmatch(r"(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?\s*([ap])\.?m\.?", text, re.IGNORECASE)
+    if not (clock or twelve):
+        raise CaseGroupError(f"'{text[:40]}' is not a time of day; write it as 24-hour HH:MM, e.g. 14:30,"
+                             " or with am or pm, e.g. 2:30pm.")
+    return text
 
 
 def link_conversation(store: Store, member_id: str, conversation_id: str, actor: str = "lead") -> None:

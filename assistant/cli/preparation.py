@@ -114,8 +114,9 @@ def group_set(ctx: click.Context, member_id: str, status: str, reason: str) -> N
 
 @group.command("arrange")
 @click.argument("member_id")
-@click.option("--date", default="", help="The date of the conversation, as the letter should give it.")
-@click.option("--time", "time_", default="", help="The time.")
+@click.option("--date", default="", help="The date of the conversation, as the letter should give it: "
+              "YYYY-MM-DD or in words (Tuesday 3 March); a date that does not exist is refused.")
+@click.option("--time", "time_", default="", help="The time: 24-hour HH:MM (14:30) or with am/pm (2:30pm, 10am).")
 @click.option("--place", default="", help="The place.")
 @click.pass_context
 def group_arrange(ctx: click.Context, member_id: str, date: str, time_: str, place: str) -> None:

@@ -59,12 +59,14 @@ def set_aside(conn: Any, table: str, row_id: str, row: dict[str, Any], path: Pat
             f" ({', '.join('?' * len(known))})", [k[0] for k in known]).fetchone():
         report.already_present += 1
         return False
-    if not known:
-        conn.execute(
-            "INSERT INTO merge_conflicts (id, source_path, source_sha256, table_name, row_id, incoming,"
-            " found_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (new_id(), str(path), sha, table, row_id, incoming, now()),
-        )
+    if known:  # still open from an earlier merge: listed by `merge conflicts`, not new in this one
+        report.already_present += 1
+        return True
+    conn.execute(
+        "INSERT INTO merge_conflicts (id, source_path, source_sha256, table_name, row_id, incoming,"
+        " found_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (new_id(), str(path), sha, table, row_id, incoming, now()),
+    )
     report.conflicts.append({"table": table, "id": row_id})
     return True
 

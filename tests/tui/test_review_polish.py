@@ -76,9 +76,9 @@ async def test_angle_brackets_and_ctrl_page_keys_move_between_every_tab_wherever
         await pilot.press(*["ctrl+pageup"] * 4)
         await settle(pilot)
         assert _active(app) == "tab-notes"
-        # The focus follows into the tab's list, so the tab's own keys (C comments) work at once,
-        # and the angle brackets still move on from there.
-        assert app.focused is not None and app.focused.id == "note-results"
+        # The focus follows into the tab: on Notes into its search box, so typing searches rather than
+        # running a command, and the angle brackets still move on from there.
+        assert app.focused is not None and app.focused.id == "note-search"
         await pilot.press("ctrl+pagedown")
         await settle(pilot)
         assert _active(app) == "tab-findings"
@@ -147,6 +147,7 @@ async def test_the_comment_dialog_shows_the_note_it_is_for_and_the_comment_lands
             await pilot.press("greater_than_sign")
             await settle(pilot)
         assert _active(app) == "tab-notes"
+        await pilot.press("down")  # from the search box to the notes found, where C comments
         results = app.screen.query_one("#note-results")
         results.highlighted = 1
         note_id = results.get_option_at_index(1).id

@@ -165,7 +165,7 @@ def test_a_moment_deleted_by_the_pair_does_not_come_back_from_an_older_copy(tmp_
     lead.close()
     assert [e["id"] for e in rows(lead.path, "episodes")] == [pair["episodes"][1]]
     assert report.added["episodes"] == 0 and report.skipped_deleted == 1
-    assert "1 rows skipped: deleted here" in report.summary()
+    assert "1 row skipped: deleted here" in report.summary()
     assert sum(again.added.values()) == 0
     # its notes stay as the newer copy has them, under "no moment"
     assert rows(lead.path, "notes", f"episode_id = '{pair['episodes'][0]}'") == []

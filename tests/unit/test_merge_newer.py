@@ -68,7 +68,7 @@ def test_a_record_checked_after_the_first_hand_over_shows_checked_at_the_lead(tm
     report = merge_source(lead, hand_over(pair, "pair1-v2.db"))
     assert report.conflicts == []
     assert report.updated == {"conversations": 1}
-    assert "1 rows updated" in report.summary()
+    assert "1 row updated" in report.summary()
     assert lead.scalar("SELECT status FROM conversations WHERE id = ?", (pair["conversation_id"],)) == "checked"
     assert [r["item"] for r in lead.query("SELECT item FROM closing_checks ORDER BY item")] == [0, 2]
     detail = json.loads(lead.scalar("SELECT detail FROM events WHERE action = 'merge' ORDER BY rowid DESC LIMIT 1"))
@@ -223,7 +223,7 @@ def test_conflicts_listed_for_a_case_and_resolved_from_the_command_line(cli, tmp
     c.set_status("sent_for_checking")
     store.close()
     merged = cli("merge", str(hand_over(pair, "pair1-v2.db")), db=lead_path)
-    assert "1 rows updated" in merged.stdout and "1 set aside as conflicts" in merged.stdout
+    assert "1 row updated" in merged.stdout and "1 set aside as conflicts" in merged.stdout
     assert "merge conflicts" in merged.stdout
     listed = cli("merge", "conflicts", db=lead_path)
     assert listed.returncode == 0, listed.stderr

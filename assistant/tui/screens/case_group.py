@@ -393,7 +393,8 @@ def open_case_group(app) -> None:
         elif case_id:
             app.push_screen(CaseGroupScreen(case_id))
 
-    app.push_screen(Choice("Prepare which case?", options, "Enter to open · Esc to cancel"),
+    app.push_screen(Choice("Prepare which case?", options, "Type to narrow · Enter to open · Esc to cancel",
+                           filterable=True),
                     shielded(app, chosen, "opening the case"))
 
 

@@ -78,7 +78,8 @@ class FindingScreen(Screen[str | None]):
             if self.finding is not None:
                 yield Label("Why it changes (kept with the earlier wording)")
                 yield SafeInput(value=str(self.start.get("reason") or ""), id="finding-reason")
-            yield Static("", id="finding-error", classes="error")
+        # Outside the scrolling form, just above the footer, so an error is seen however long the form is.
+        yield Static("", id="finding-error", classes="error")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -102,6 +103,7 @@ class FindingScreen(Screen[str | None]):
         values = self.values()
         if not values["statement"].strip():
             self.query_one("#finding-error", Static).update(Text("A finding needs a statement."))
+            self.query_one("#finding-statement", SafeTextArea).focus()
             return
         store, structure = self.app.store, self.app.structure
         try:

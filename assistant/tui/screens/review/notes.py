@@ -43,6 +43,22 @@ class FoundNotes:
     notes: dict[str, dict[str, Any]]
 
 
+class NoteSearch(SafeInput):
+    """The search box, which has the focus when the tab is shown: < and > still move between tabs from
+    here (as they do everywhere in the workspace) instead of being typed."""
+
+    TAB_STEPS = {"less_than_sign": -1, "greater_than_sign": 1}
+
+    async def _on_key(self, event) -> None:
+        if event.key in self.TAB_STEPS:
+            event.stop()
+            event.prevent_default()
+            self.screen.set_focus(None)  # the focus goes into the next tab, not back to this hidden box
+            self.screen.action_next_tab(self.TAB_STEPS[event.key])
+            return
+        await super()._on_key(event)
+
+
 class NotesPane(ReviewPane):
     """Filters across the top, the matching notes below."""
 
@@ -61,12 +77,24 @@ class NotesPane(ReviewPane):
 
     def parts(self) -> Iterable[Widget]:
         return [Horizontal(
-            SafeInput(placeholder="Search words", id="note-search"),
+            NoteSearch(placeholder="Search words", id="note-search"),
             Select([], prompt="Any tag", id="filter-tag"),
             Select([], prompt="Any section", id="filter-section"),
             Select([], prompt="Any conversation", id="filter-conversation"),
             Select([("lead", "lead"), ("second", "second")], prompt="Any author", id="filter-author"),
             id="note-filters"), Static(id="note-count"), OptionList(id="note-results")]
+
+    def focus_first(self) -> None:
+        """The search box: what is typed on arriving searches, rather than running the review's
+        single-letter keys (F, X…)."""
+        if self.query("#note-search"):
+            self.query_one("#note-search", SafeInput).focus()
+
+    def on_key(self, event) -> None:
+        # Down from the search box reaches the notes found, where the review's keys work again.
+        if event.key == "down" and self.screen.focused is self.query_one("#note-search", SafeInput):
+            self.query_one("#note-results", OptionList).focus()
+            event.stop()
 
     def fetch(self) -> Message:
         return self.Loaded(NotesData(live_conversations(self.app.store, self.case_id)))

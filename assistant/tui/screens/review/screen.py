@@ -152,7 +152,9 @@ class ReviewScreen(Screen):
     async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         if isinstance(event.pane, ReviewPane):
             await event.pane.show()
-            if self.focus_in_tab:  # a click or the tab bar's arrow keys leave the focus where it is
+            # A click or the tab bar's arrow keys leave the focus where it is, except on Notes, whose
+            # search box takes the focus so that typing there never runs a command.
+            if self.focus_in_tab or isinstance(event.pane, NotesPane):
                 self.focus_in_tab = False
                 event.pane.focus_first()
 
