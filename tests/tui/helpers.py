@@ -57,6 +57,13 @@ async def confirm_prompt(pilot, **values: str) -> None:
 
     assert isinstance(pilot.app.screen, TextPrompt)
     await fill(pilot, **{f"field-{name}": value for name, value in values.items()})
+    # A button ignores a click while its last press is still showing (0.2 s): a second confirm of the same
+    # dialog, straight after a refused one, waits for it as a person would.
+    ok = pilot.app.screen.query_one("#ok")
+    for _ in range(20):
+        if not ok.has_class("-active"):
+            break
+        await pilot.pause(0.05)
     await pilot.click("#ok")
     await pilot.pause()
 
