@@ -30,11 +30,14 @@ AWKWARD = [
 
 
 def _plain_md_escape(text: str) -> str:
-    """The Markdown escaping as it was first written: one replace per character."""
+    """The Markdown escaping written plainly: one replace per character; a list start made literal, the
+    backslash before a bullet and after a number ("1\\.": a backslash before a digit is no escape)."""
     text = text.replace("\\", "\\\\")
     for char in "`*_[]<>|#":
         text = text.replace(char, "\\" + char)
-    text = re.sub(r"(?m)^(\s*)([-+]|\d+\.)(\s)", lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), text)
+    text = re.sub(r"(?m)^(\s*)([-+])(\s)", lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), text)
+    text = re.sub(r"(?m)^(\s*)(\d+)([.)])(\s)", lambda m: m.group(1) + m.group(2) + "\\" + m.group(3) + m.group(4),
+                  text)
     return text.replace("\n", "  \n")
 
 
