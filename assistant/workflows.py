@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 WRONG_PASSPHRASE = "Wrong passphrase; try again."
 PLAIN_EXPORT_WARNING = ("The export is not encrypted, unlike the database: keep it somewhere safe and delete it "
                         "when it is no longer needed.")
-EXPORTS_FOLDER = "exports"
+from assistant.exports.files import EXPORTS_FOLDER  # noqa: E402,F401  (one name for the folder)
 
 
 # ---------------------------------------------------------------- unlocking a database
